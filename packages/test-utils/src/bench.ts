@@ -1,6 +1,6 @@
 /**
  * Tiny benchmark harness: median of timed windows after a warm-up, printed as one JSON line per figure.
- * Shared by every bench script in the repository (imported by relative path).
+ * Shared by every bench script in the repository: `import { opsPerSecond } from "@tandem/test-utils/bench"`.
  */
 export interface Figure {
   bench: string;
