@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   findBinary,
@@ -17,8 +17,10 @@ export interface NatsServerOptions {
   jetstream?: boolean;
   /** Fixed client port; default a free one. */
   port?: number;
-  /** Keep the data dir after stop (for inspection). Default false. */
+  /** Keep the data dir after stop (for inspection). Default false; true when `dataDir` is given. */
   keepDataDir?: boolean;
+  /** Use this data dir (created if missing) instead of a fresh temp dir; JetStream state in it is reused. */
+  dataDir?: string;
 }
 
 /** A real nats-server process on a loopback port, with its own data dir. */
@@ -30,7 +32,7 @@ export class NatsServer {
     readonly monitorPort: number,
     readonly dataDir: string,
     private readonly bin: string,
-    private readonly opts: Required<NatsServerOptions>,
+    private readonly opts: Required<Omit<NatsServerOptions, "dataDir">>,
   ) {}
 
   /** `nats://127.0.0.1:<port>` */
@@ -44,12 +46,14 @@ export class NatsServer {
 
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
     const bin = findBinary("nats-server", "nats-server");
-    const opts: Required<NatsServerOptions> = {
+    const opts: Required<Omit<NatsServerOptions, "dataDir">> = {
       jetstream: options.jetstream ?? true,
       port: options.port ?? (await freePort()),
-      keepDataDir: options.keepDataDir ?? false,
+      keepDataDir: options.keepDataDir ?? options.dataDir !== undefined,
     };
-    const server = new NatsServer(opts.port, await freePort(), makeTempDir("nats"), bin, opts);
+    const dataDir = options.dataDir ?? makeTempDir("nats");
+    mkdirSync(dataDir, { recursive: true });
+    const server = new NatsServer(opts.port, await freePort(), dataDir, bin, opts);
     await server.launch();
     return server;
   }

@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import {
   findBinary,
   freePort,
@@ -15,6 +16,8 @@ export interface RedisServerOptions {
   port?: number;
   /** Append-only file with fsync every second (survives a restart). Default false: nothing on disk. */
   persistent?: boolean;
+  /** Use this working dir (created if missing, kept after stop) instead of a fresh temp dir. */
+  dataDir?: string;
 }
 
 /** A real redis-server process on a loopback port, with its own working dir. */
@@ -26,6 +29,7 @@ export class RedisServer {
     readonly dataDir: string,
     private readonly bin: string,
     private readonly persistent: boolean,
+    private readonly ownsDataDir: boolean,
   ) {}
 
   /** `redis://127.0.0.1:<port>` */
@@ -44,7 +48,15 @@ export class RedisServer {
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     const bin = findBinary("redis-server", "redis-server");
     const port = options.port ?? (await freePort());
-    const server = new RedisServer(port, makeTempDir("redis"), bin, options.persistent ?? false);
+    const dataDir = options.dataDir ?? makeTempDir("redis");
+    mkdirSync(dataDir, { recursive: true });
+    const server = new RedisServer(
+      port,
+      dataDir,
+      bin,
+      options.persistent ?? false,
+      options.dataDir === undefined,
+    );
     await server.launch();
     return server;
   }
@@ -79,7 +91,7 @@ export class RedisServer {
   async stop(): Promise<void> {
     if (this.proc) await stopProcess(this.proc);
     this.proc = undefined;
-    removeDir(this.dataDir);
+    if (this.ownsDataDir) removeDir(this.dataDir);
   }
 
   output(): string {
