@@ -10,7 +10,14 @@ const report = join(outDir, "report.json");
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 
-const args = ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`];
+const args = [
+  "exec",
+  "vitest",
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${report}`,
+];
 const res = spawnSync("pnpm", [...args, ...process.argv.slice(2)], { stdio: "inherit" });
 
 let summary;
