@@ -95,3 +95,70 @@ export function bigIntToBytes(value: bigint, length: number): Uint8Array {
   if (hex.length > length * 2) throw new RangeError(`bigIntToBytes: value does not fit in ${length} bytes`);
   return hexToBytes(hex);
 }
+
+/** Stable codes of {@link CryptoError}; wire-stable strings, never renamed. */
+export type CryptoErrorCode =
+  /** Authenticated decryption failed: wrong key, wrong AAD, or tampered/truncated ciphertext. */
+  | "CRYPTO_DECRYPT_FAILED"
+  /** A Diffie-Hellman peer key of small order (the shared secret would be all zero). */
+  | "CRYPTO_SMALL_ORDER_KEY";
+
+/**
+ * A failure that depends on data from outside (a ciphertext, a peer's key), as opposed to a
+ * programming error (wrong type or length: TypeError/RangeError). Carries a stable `code`.
+ */
+export class CryptoError extends Error {
+  readonly code: CryptoErrorCode;
+
+  constructor(code: CryptoErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CryptoError";
+    this.code = code;
+  }
+}
+
+/**
+ * A least-recently-used map keyed by byte strings (e.g. public keys → parsed key objects).
+ * The key is copied into a string, so callers may reuse or mutate their buffers afterwards.
+ */
+export class BytesKeyedLru<V> {
+  readonly capacity: number;
+  private readonly map = new Map<string, V>();
+
+  constructor(capacity: number) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) {
+      throw new RangeError(`BytesKeyedLru: capacity must be a positive integer, got ${capacity}`);
+    }
+    this.capacity = capacity;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /**
+   * The value for `key`, marking it most recently used; on a miss `create(key)` is called and its
+   * result stored, unless it is `undefined` (nothing is cached for keys that cannot be parsed).
+   */
+  getOrCreate(key: Uint8Array, create: (key: Uint8Array) => V | undefined): V | undefined {
+    const k = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
+    const hit = this.map.get(k);
+    if (hit !== undefined) {
+      this.map.delete(k);
+      this.map.set(k, hit);
+      return hit;
+    }
+    const value = create(key);
+    if (value === undefined) return undefined;
+    if (this.map.size >= this.capacity) {
+      const oldest = this.map.keys().next();
+      if (oldest.done !== true) this.map.delete(oldest.value);
+    }
+    this.map.set(k, value);
+    return value;
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}

@@ -1,6 +1,7 @@
 import { createHash, hash as oneShotHash } from "node:crypto";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { assertBytes } from "./bytes.js";
+import { sm3Portable } from "./sm3.js";
 
 /** Hash functions the ledger may use; SM3 for deployments bound to the Chinese commercial algorithms. */
 export type HashName = "sha256" | "sm3";
@@ -36,6 +37,11 @@ export function sm3(data: Uint8Array): Uint8Array {
   return nodeHash("sm3", data);
 }
 
+function sm3PortableChecked(data: Uint8Array): Uint8Array {
+  assertBytes(data, "sm3 input");
+  return sm3Portable(data);
+}
+
 /** The hash function for a hash-suite name. */
 export function hashFn(name: HashName): HashFn {
   switch (name) {
@@ -43,6 +49,18 @@ export function hashFn(name: HashName): HashFn {
       return sha256;
     case "sm3":
       return sm3;
+    default:
+      throw new RangeError(`unknown hash suite: ${String(name)}`);
+  }
+}
+
+/** The pure-JavaScript hash function for a hash-suite name (same bytes as `hashFn`). */
+export function hashFnPortable(name: HashName): HashFn {
+  switch (name) {
+    case "sha256":
+      return sha256Portable;
+    case "sm3":
+      return sm3PortableChecked;
     default:
       throw new RangeError(`unknown hash suite: ${String(name)}`);
   }
