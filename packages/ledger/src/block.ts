@@ -37,7 +37,7 @@ import {
   isZeroHash,
   ZERO_HASH,
 } from "./hash-suite.js";
-import { merkleRoot } from "./merkle.js";
+import { merkleRoot, merkleRootFromLeafHashes } from "./merkle.js";
 import { MAX_TX_BYTES } from "./tx.js";
 import { BLS_SIGNATURE_LENGTH, MAX_VALIDATORS, type Validator, type ValidatorSet } from "./validator.js";
 
@@ -559,6 +559,11 @@ export function resultsRoot(results: readonly TxResult[], hash: HashFn = default
 /** The header's tx root over canonical tx encodings. */
 export function txRoot(txs: readonly Uint8Array[], hash: HashFn = defaultHash): Uint8Array {
   return merkleRoot(txs, hash);
+}
+
+/** The tx root from the block's tx hashes (which are the tree's leaf hashes), hashing inner nodes only. */
+export function txRootFromHashes(txHashes: readonly Uint8Array[], hash: HashFn = defaultHash): Uint8Array {
+  return merkleRootFromLeafHashes(txHashes, hash);
 }
 
 /** Writes a block. */

@@ -91,7 +91,29 @@ function innerScratch(): Uint8Array {
 /** The RFC 6962 root of `leaves` (raw leaf bytes, e.g. canonical tx encodings). */
 export function merkleRoot(leaves: readonly Uint8Array[], hash: HashFn = defaultHash): Uint8Array {
   if (leaves.length === 0) return hash(EMPTY);
-  let level = leafHashes(leaves, hash);
+  return rootOfLeafHashes(leafHashes(leaves, hash), hash);
+}
+
+/**
+ * The RFC 6962 root from leaf hashes already computed (each H(0x00 ‖ leaf), e.g. tx hashes, which are
+ * defined that way): only the inner nodes are hashed. Same root as {@link merkleRoot} of the leaves.
+ */
+export function merkleRootFromLeafHashes(
+  leafHashes: readonly Uint8Array[],
+  hash: HashFn = defaultHash,
+): Uint8Array {
+  if (leafHashes.length === 0) return hash(EMPTY);
+  for (let i = 0; i < leafHashes.length; i++) {
+    const h = leafHashes[i];
+    if (!(h instanceof Uint8Array) || h.length !== HASH_LENGTH) {
+      throw new LedgerError(LedgerErrorCode.PROOF_INVALID, "leaf hash must be 32 bytes", { index: i });
+    }
+  }
+  return rootOfLeafHashes(leafHashes, hash);
+}
+
+function rootOfLeafHashes(leafHashes: readonly Uint8Array[], hash: HashFn): Uint8Array {
+  let level = leafHashes;
   const scratch = innerScratch();
   while (level.length > 1) level = nextLevel(level, scratch, hash);
   return level[0] as Uint8Array;

@@ -12,7 +12,8 @@
  *   tx       = unsigned ‖ bytes signature (64 B ed25519 / secp256k1 / sm2; 1…256 B sm9)
  *
  *   sign bytes = H("tandem/tx/v1" ‖ unsigned)   (the chain id is inside: no cross-chain replay)
- *   tx hash    = H(tx)
+ *   tx hash    = H(0x00 ‖ tx), the tx's RFC 6962 leaf hash in the block's tx tree, so a node builds
+ *                the tx root from the ids it computed at mempool entry (inner nodes only)
  *   account address = first 20 bytes of H(scheme id byte ‖ sender)
  *
  * `nonce` and `expiryHeight` are u64 on the wire and JS safe integers in memory (≤ 2^53 − 1; larger
@@ -23,6 +24,7 @@ import { isChainId, MAX_CHAIN_ID_LENGTH } from "./caip.js";
 import { decodeExact, type Reader, Writer } from "./encoding.js";
 import { LedgerError, LedgerErrorCode } from "./errors.js";
 import { asciiTag, defaultHash, type HashFn } from "./hash-suite.js";
+import { merkleLeafHash } from "./merkle.js";
 
 /** Signature schemes a transaction may use. */
 export type TxScheme = "ed25519" | "secp256k1" | "sm2" | "sm9";
@@ -344,13 +346,13 @@ export function txSignBytes(tx: UnsignedTx, opts: TxHashOptions = {}): Uint8Arra
   });
 }
 
-/** H(canonical signed tx), from the tx or from its canonical bytes. */
+/** H(0x00 ‖ canonical signed tx) — its RFC 6962 leaf hash — from the tx or from its canonical bytes. */
 export function txHash(tx: SignedTx | Uint8Array, opts: TxHashOptions = {}): Uint8Array {
   const hash = opts.hash ?? defaultHash;
-  if (tx instanceof Uint8Array) return hash(tx);
+  if (tx instanceof Uint8Array) return merkleLeafHash(tx, hash);
   return withWriter((w) => {
     writeTx(w, tx, opts);
-    return hash(w.view());
+    return merkleLeafHash(w.view(), hash);
   });
 }
 

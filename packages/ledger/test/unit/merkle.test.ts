@@ -14,6 +14,7 @@ import {
   merkleLeafHash,
   merkleProof,
   merkleRoot,
+  merkleRootFromLeafHashes,
   verifyMerkleProof,
 } from "../../src/index.js";
 import { fromHex, hexOf } from "../fixtures.js";
@@ -117,6 +118,22 @@ describe("RFC 6962 Merkle tree: properties", () => {
         expect(hexOf(merkleRoot(leaves))).toBe(hexOf(referenceRoot(leaves)));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("the root from precomputed leaf hashes equals the root of the leaves", () => {
+    fc.assert(
+      fc.property(leavesArb, (leaves) => {
+        const hashes = leaves.map((l) => merkleLeafHash(l));
+        expect(hexOf(merkleRootFromLeafHashes(hashes))).toBe(hexOf(merkleRoot(leaves)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("refuses a precomputed leaf hash that is not 32 bytes", () => {
+    expect(() => merkleRootFromLeafHashes([new Uint8Array(31)])).toThrow(
+      expect.objectContaining({ code: "PROOF_INVALID" }),
     );
   });
 

@@ -1,4 +1,4 @@
-import { ed25519, sha256, sm3 } from "@tandem/crypto";
+import { concatBytes as concat, ed25519, sha256, sm3 } from "@tandem/crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -85,15 +85,15 @@ describe("transactions: signing and verification", () => {
     expect(hexOf(txSignBytes(tx, { hash: sm3 }))).not.toBe(hexOf(txSignBytes(tx)));
   });
 
-  it("defines sign bytes as H('tandem/tx/v1' ‖ unsigned encoding) and the tx hash as H(tx)", () => {
+  it("defines sign bytes as H('tandem/tx/v1' ‖ unsigned encoding) and the tx hash as its RFC 6962 leaf hash H(0x00 ‖ tx)", () => {
     const tx = signedTransfer("ed25519");
     const unsigned = encodeUnsignedTx(tx);
     const tag = new TextEncoder().encode("tandem/tx/v1");
     expect(hexOf(txSignBytes(tx))).toBe(hexOf(sha256(new Uint8Array([...tag, ...unsigned]))));
     const full = encodeTx(tx);
     expect(hexOf(full.subarray(0, unsigned.length))).toBe(hexOf(unsigned));
-    expect(hexOf(txHash(tx))).toBe(hexOf(sha256(full)));
-    expect(hexOf(txHash(full))).toBe(hexOf(sha256(full)));
+    expect(hexOf(txHash(tx))).toBe(hexOf(sha256(concat(new Uint8Array([0]), full))));
+    expect(hexOf(txHash(full))).toBe(hexOf(sha256(concat(new Uint8Array([0]), full))));
   });
 
   it("refuses to sign when the draft's sender or scheme disagree with the key", () => {
