@@ -29,6 +29,7 @@ import {
   MAX_TX_BYTES,
   type SignedTx,
   type TxKindRegistry,
+  txHash,
 } from "@tandem/ledger";
 import { ChainCoreError, ChainCoreErrorCode } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
@@ -334,7 +335,7 @@ export class Mempool {
       );
     }
     const copy = bytes.slice();
-    const hash = this.hash(copy);
+    const hash = txHash(copy, { hash: this.hash });
     const hashHex = bytesToHex(hash);
     if (this.byHash.has(hashHex) || this.inflightHashes.has(hashHex)) {
       return this.refuse(mempoolError(MempoolErrorCode.DUPLICATE, "tx is already in the pool"), hashHex);
@@ -651,7 +652,7 @@ export class Mempool {
       for (const s of this.senders.values()) touched.set(s.id, s);
     } else {
       for (const bytes of input.txs ?? []) {
-        const held = this.byHash.get(bytesToHex(this.hash(bytes)));
+        const held = this.byHash.get(bytesToHex(txHash(bytes, { hash: this.hash })));
         if (held !== undefined) {
           touched.set(held.sender.id, held.sender);
           continue;

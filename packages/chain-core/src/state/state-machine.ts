@@ -46,6 +46,7 @@ import {
   smtProve,
   TX_RESULT_OK,
   type TxKindRegistry,
+  txHash,
   type ValidatorSet,
   validatorSetHash,
   verifySmtProof,
@@ -598,7 +599,7 @@ export class StateMachine {
     overlay: Overlay,
     opts: ExecuteBlockOptions,
   ): StateTxResult {
-    const hash = this.hash(bytes);
+    const hash = txHash(bytes, { hash: this.hash });
     const fail = (code: string, log: string, gasUsed = 0): StateTxResult => ({
       code,
       data: EMPTY,

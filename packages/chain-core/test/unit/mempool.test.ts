@@ -5,6 +5,7 @@ import {
   type SignedTx,
   signTx,
   type TransferPayload,
+  txHash,
   type Validator,
 } from "@tandem/ledger";
 import fc from "fast-check";
@@ -58,7 +59,7 @@ function tx(
   return encodeTx(signed);
 }
 
-const hashHex = (b: Uint8Array): string => bytesToHex(sha256(b));
+const hashHex = (b: Uint8Array): string => bytesToHex(txHash(b));
 
 /** The committed state as the mempool sees it: height and next nonces, set by the test. */
 class FakeState implements MempoolStateView {

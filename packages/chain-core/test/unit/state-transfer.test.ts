@@ -260,12 +260,12 @@ describe("StateMachine transfers", () => {
     expect(sm.nextNonce(alice.addr)).toBe(1);
     // The hint is trusted as given: only hashes this node's mempool verified may be in it.
     const sm2 = await setup();
-    const vouched = await run(sm2, [forged], new Set([bytesToHex(sha256(forged))]));
+    const vouched = await run(sm2, [forged], new Set([bytesToHex(txHash(forged))]));
     expect(codes(vouched)).toEqual(["OK"]);
     const notVouched = await run(
       sm2,
       [bytesOf(transfer(alice, 1, bob.addr, 1n)).map((b, i, a) => (i === a.length - 1 ? b ^ 1 : b))],
-      new Set([bytesToHex(sha256(forged))]),
+      new Set([bytesToHex(txHash(forged))]),
     );
     expect(codes(notVouched)).toEqual([TxErrorCode.BAD_SIGNATURE]);
   });
