@@ -256,7 +256,16 @@ export interface FastBackend extends Sm9Backend<G1, G2, Fp12> {
 
 /** A fast backend with its own caches (the public API uses one with the default options). */
 export function createFastBackend(opts: FastBackendOptions = {}): FastBackend {
-  const engine = ((opts.wasm ?? true) ? wasmEngine() : undefined) ?? bigintEngine;
+  // Resolved on first use, so importing the package compiles nothing.
+  let resolved: PairingEngine | undefined;
+  const engineOf = (): PairingEngine => {
+    resolved ??= ((opts.wasm ?? true) ? wasmEngine() : undefined) ?? bigintEngine;
+    return resolved;
+  };
+  const engine: PairingEngine = {
+    pairing: (p, q) => engineOf().pairing(p, q),
+    pairingLines: (ps, lines) => engineOf().pairingLines(ps, lines),
+  };
   /** Signature master keys: g = e(P1, Ppub-s), Ppub-s's lines. */
   const signBases = new BytesLru<BaseEntry>(16);
   /** Encryption master keys: g = e(Ppub-e, P2). */
@@ -291,7 +300,9 @@ export function createFastBackend(opts: FastBackendOptions = {}): FastBackend {
 
   return {
     name: "fast",
-    engine: engine === bigintEngine ? "bigint" : "wasm",
+    get engine(): "wasm" | "bigint" {
+      return engineOf() === bigintEngine ? "bigint" : "wasm";
+    },
     clearCaches() {
       g2Validated.clear();
       signBases.clear();

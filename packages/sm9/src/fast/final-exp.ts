@@ -7,7 +7,7 @@
 import { T } from "../params.js";
 import { red } from "./fp.js";
 import { type Fp2, f2Inv, f2Mul, f2Sqr } from "./fp2.js";
-import { type Fp12, fp12Conj, fp12CyclotomicSqr, fp12Frobenius, fp12Inv, fp12Mul } from "./fp12.js";
+import { FP12_ONE, type Fp12, fp12Conj, fp12CyclotomicSqr, fp12Frobenius, fp12Inv, fp12Mul } from "./fp12.js";
 import { naf } from "./g2.js";
 
 export function finalExpEasy(f: Fp12): Fp12 {
@@ -68,8 +68,6 @@ function compressedSqr(c: Compressed): Compressed {
   ];
 }
 
-const FP12_ONE_PLACEHOLDER: Fp12 = [1n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
-
 /**
  * Decompression of several compressed elements with one inversion:
  * g3 = (u g5^2 + 3 g2^2 - 2 g4) / (4 g1), g0 = u (2 g3^2 + g1 g5 - 3 g2 g4) + 1.
@@ -89,7 +87,7 @@ function batchDecompress(cs: readonly Compressed[]): Fp12[] | null {
     acc = f2Mul(acc, d);
   }
   let inv = f2Inv(acc);
-  const out: Fp12[] = cs.map(() => FP12_ONE_PLACEHOLDER);
+  const out: Fp12[] = cs.map(() => FP12_ONE); // overwritten below, back to front
   for (let k = cs.length - 1; k >= 0; k--) {
     const dInv = f2Mul(inv, prefix[k] as Fp2);
     inv = f2Mul(inv, dens[k] as Fp2);
