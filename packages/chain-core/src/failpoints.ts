@@ -26,6 +26,8 @@ export const FAILPOINT_NAMES = [
   "exec.afterBlockSaved.beforeApply",
   /** State applied in memory, not saved yet. */
   "exec.afterApply.beforeStateSave",
+  /** Block, commit and state durable; events not emitted, mempool not updated yet. */
+  "exec.afterStateSave.beforeEvents",
 ] as const;
 
 export type FailpointName = (typeof FAILPOINT_NAMES)[number];

@@ -1,8 +1,10 @@
 /**
- * @tandem/chain-core — the chain node. This foundation: the storage port (LMDB and in-memory), Tendermint
- * consensus as a pure state machine with its engine (double-sign guard, WAL, failpoints), and light-client
- * commit verification. Test helpers (the deterministic simulator, the cheap test signer) live in
- * src/testing and are not exported here.
+ * @tandem/chain-core — the chain node: the storage port (LMDB and in-memory), Tendermint consensus as a
+ * pure state machine with its engine (double-sign guard, WAL, failpoints), light-client commit
+ * verification, the state machine and mempool, and the node that composes them ({@link ChainNode}: block
+ * store, sync, tx gossip, events) over a network port ({@link PeerNetwork}, in-memory {@link MemoryNetwork}).
+ * Test helpers (the simulators, the cheap test signer, the in-process testnet) are exported from
+ * "@tandem/chain-core/testing".
  */
 export {
   type AppInfo,
@@ -121,6 +123,59 @@ export {
   type TxSignatureVerifierOptions,
 } from "./mempool/index.js";
 export {
+  defaultMemoryNetworkOptions,
+  type InFlightMessage,
+  MemoryNetwork,
+  type MemoryNetworkOptions,
+  type MemoryNetworkStats,
+  type MessageInterceptor,
+  NETWORK_TOPICS,
+  type NetworkTopic,
+  type PeerNetwork,
+  type PeerNetworkHandlers,
+} from "./network/index.js";
+export {
+  type AccountView,
+  type BalanceView,
+  type BlockOptions,
+  BlockStore,
+  BlockSync,
+  type BlockWithCommit,
+  ChainNode,
+  type ChainNodeEventMap,
+  type ChainNodeMode,
+  type ChainNodeOptions,
+  type ChainNodePorts,
+  type ChainNodeStats,
+  type CommittedBlockEvent,
+  decodeBlockWithCommit,
+  decodeGetBlocksRequest,
+  decodeGetBlocksResponse,
+  decodeTxBatch,
+  defaultBlockOptions,
+  defaultSyncOptions,
+  defaultTxGossipOptions,
+  encodeBlockWithCommit,
+  encodeGetBlocksRequest,
+  encodeGetBlocksResponse,
+  encodeTxBatch,
+  type GenesisRecord,
+  type HeadRecord,
+  MAX_SYNC_BATCH,
+  MAX_TX_BATCH,
+  NodeErrorCode,
+  nodeError,
+  type RecordCodec,
+  Repository,
+  type SyncOptions,
+  type TxGossipOptions,
+  type TxLocation,
+  type TxLookup,
+  type TxResultEvent,
+  type TxResultView,
+  TypedEmitter,
+} from "./node/index.js";
+export {
   accountKey,
   applyValidatorChange,
   approvedPower,
@@ -136,14 +191,23 @@ export {
   decodeBlockResults,
   decodeHeightRecord,
   decodeProposal,
+  defaultEvidenceModuleOptions,
   defaultGovernanceOptions,
   defaultStateMachineOptions,
   denomKey,
+  EVIDENCE_KIND,
+  EVIDENCE_MODULE_NAME,
+  EvidenceErrorCode,
+  type EvidenceModuleOptions,
+  type EvidencePayload,
   type ExecContext,
   type ExecuteBlockOptions,
   encodeBlockResults,
   encodeHeightRecord,
   encodeProposal,
+  evidenceKey,
+  evidenceModule,
+  evidencePayload,
   GAS,
   type Genesis,
   type GenesisExecution,
@@ -191,6 +255,7 @@ export {
   type ValidatorChange,
   type ValidatorProposal,
   type VerifiedTxSet,
+  verifyEvidencePayload,
   verifyStateProof,
 } from "./state/index.js";
 export {

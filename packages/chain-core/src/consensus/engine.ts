@@ -439,7 +439,10 @@ export class ConsensusEngine {
     if (validators === undefined || a.height !== this.state.height) return;
     this.fp.hit("cons.afterCommitQuorum.beforeBlockSave");
     const commit = a.commit ?? buildCommit(a.precommits ?? [], validators, this.m.verifier);
-    const next = await this.m.app.commit({ height: a.height, value: a.value, commit });
+    const next = await this.m.app.commit(
+      { height: a.height, value: a.value, commit },
+      a.precommits ?? undefined,
+    );
     this.log.info("block committed", { height: a.height, round: a.round });
     await this.wal.prune(a.height);
     const actions = this.state.step({ type: "start-height", height: a.height + 1, validators: next });

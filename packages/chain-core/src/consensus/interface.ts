@@ -3,7 +3,7 @@
  * only impure part of consensus; it talks to the world only through these, so the simulator can run
  * many engines in one process on virtual time.
  */
-import type { Decision, Evidence, Value } from "./types.js";
+import type { Decision, Evidence, Value, Vote } from "./types.js";
 import type { ValidatorSet } from "./validator-set.js";
 
 export interface TimerHandle {
@@ -51,8 +51,11 @@ export interface ConsensusApp {
   /**
    * Stores the decided value with its commit and applies it, durably; returns the validator set of the
    * next height (the app passes validator-set changes here). Must be idempotent per height.
+   * `precommits` are the verified precommits the commit was aggregated from (absent when the decision
+   * came as a commit certificate): an app may use them to check a later copy of the commit without a
+   * pairing.
    */
-  commit(decision: Decision): Promise<ValidatorSet>;
+  commit(decision: Decision, precommits?: readonly Vote[]): Promise<ValidatorSet>;
   /** A stored decision, to help a peer that is behind. */
   getDecision(height: number): Decision | undefined | Promise<Decision | undefined>;
   /** Proven misbehaviour seen by this node (to be included in a later block). */

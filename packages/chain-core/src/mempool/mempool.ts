@@ -89,6 +89,8 @@ interface Entry {
   readonly hash: Uint8Array;
   readonly hashHex: string;
   readonly bytes: Uint8Array;
+  /** The decoded tx (handed to execution so it is not decoded twice). */
+  readonly tx: SignedTx;
   readonly sender: SenderQueue;
   readonly nonce: number;
   readonly expiryHeight: number;
@@ -167,6 +169,9 @@ export class Mempool {
 
   /** The tx hashes whose signatures this pool verified (hand it to `StateMachine.executeBlock`). */
   readonly verified: VerifiedTxSet = { has: (hashHex: string) => this.byHash.has(hashHex) };
+
+  /** The decoded tx of a held tx (hand it to `StateMachine.executeBlock` as `decoded`). */
+  readonly decoded = (hashHex: string): SignedTx | undefined => this.byHash.get(hashHex)?.tx;
 
   private constructor(opts: MempoolOptions, modules: MempoolModules) {
     if (!isChainId(opts.chainId)) {
@@ -526,6 +531,7 @@ export class Mempool {
       hash: p.hash,
       hashHex: p.hashHex,
       bytes: p.bytes,
+      tx: p.tx,
       sender: s,
       nonce: p.tx.nonce,
       expiryHeight: p.tx.expiryHeight,

@@ -13,6 +13,22 @@ export {
 } from "./codec.js";
 export { GovErrorCode, StateErrorCode, TxErrorCode, txError } from "./errors.js";
 export {
+  accusedKey,
+  defaultEvidenceModuleOptions,
+  EVIDENCE_KIND,
+  EVIDENCE_MODULE_NAME,
+  EvidenceErrorCode,
+  type EvidenceModuleOptions,
+  type EvidencePayload,
+  evidenceKey,
+  evidenceModule,
+  evidencePayload,
+  evidenceRecordKey,
+  type SignedProposalHalf,
+  type SignedVoteHalf,
+  verifyEvidencePayload,
+} from "./evidence.js";
+export {
   applyValidatorChange,
   approvedPower,
   consensusMembership,

@@ -141,6 +141,16 @@ export interface ExecuteBlockOptions {
    * received by sync, a tx this node never saw) is verified here.
    */
   readonly preVerified?: VerifiedTxSet;
+  /**
+   * The block's tx hashes (ledger `txHash`), in block order, when the caller already computed them (the
+   * node does, for the tx root): they are not hashed again. The caller vouches that they match.
+   */
+  readonly txHashes?: readonly Uint8Array[];
+  /**
+   * Txs the caller already decoded with the same kind registry (the mempool keeps them), by tx hash
+   * (lower-case hex): they are not decoded again.
+   */
+  readonly decoded?: (txHashHex: string) => SignedTx | undefined;
 }
 
 /** The result of executing a block; nothing is written until the caller writes `writeBatch`. */

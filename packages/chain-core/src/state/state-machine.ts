@@ -161,6 +161,7 @@ export class StateMachine {
   private readonly log: Logger;
   private readonly maxBlockTxs: number;
   private readonly verifySm9: StateMachineModules["verifySm9"];
+  private metaCache: StateMeta | undefined;
 
   private constructor(opts: StateMachineOptions, deps: StateMachineModules, modules: readonly StateModule[]) {
     this.chainId = opts.chainId;
@@ -247,10 +248,16 @@ export class StateMachine {
 
   // ------------------------------------------------------------------------------------------ queries
 
-  /** The last committed height and its state root, or undefined before genesis is committed. */
+  /**
+   * The last committed height and its state root, or undefined before genesis is committed. Read from
+   * the store once, then kept in memory: this machine's {@link commit} is the only writer of it.
+   */
   info(): StateMeta | undefined {
+    if (this.metaCache !== undefined) return this.metaCache;
     const v = this.store.get(STATE_META_KEY);
-    return v === undefined ? undefined : decodeMeta(v);
+    if (v === undefined) return undefined;
+    this.metaCache = decodeMeta(v);
+    return this.metaCache;
   }
 
   private meta(): StateMeta {
@@ -540,7 +547,12 @@ export class StateMachine {
         expected,
       });
     }
-    await this.store.write(mergeWriteBatches(exec.writeBatch, extra));
+    this.metaCache = undefined;
+    try {
+      await this.store.write(mergeWriteBatches(exec.writeBatch, extra));
+    } finally {
+      this.metaCache = undefined;
+    }
   }
 
   // ------------------------------------------------------------------------------------------ internals
@@ -599,7 +611,8 @@ export class StateMachine {
     overlay: Overlay,
     opts: ExecuteBlockOptions,
   ): StateTxResult {
-    const hash = txHash(bytes, { hash: this.hash });
+    const hash = opts.txHashes?.[index] ?? txHash(bytes, { hash: this.hash });
+    const hashHex = opts.preVerified === undefined && opts.decoded === undefined ? "" : bytesToHex(hash);
     const fail = (code: string, log: string, gasUsed = 0): StateTxResult => ({
       code,
       data: EMPTY,
@@ -609,10 +622,14 @@ export class StateMachine {
       log,
     });
     let tx: SignedTx;
-    try {
-      tx = decodeTx(bytes, { registry: this.registry });
-    } catch (e) {
-      return fail(TxErrorCode.MALFORMED, messageOf(e));
+    const known = opts.decoded?.(hashHex);
+    if (known !== undefined) tx = known;
+    else {
+      try {
+        tx = decodeTx(bytes, { registry: this.registry });
+      } catch (e) {
+        return fail(TxErrorCode.MALFORMED, messageOf(e));
+      }
     }
     if (tx.chainId !== this.chainId) return fail(TxErrorCode.WRONG_CHAIN, "tx is for another chain");
     if (tx.expiryHeight !== 0 && tx.expiryHeight < block.height)
@@ -630,7 +647,7 @@ export class StateMachine {
     const next = stored === undefined ? 0 : decodeAccountNonce(stored);
     if (tx.nonce < next) return fail(TxErrorCode.NONCE_TOO_LOW, `nonce ${tx.nonce} < next nonce ${next}`);
     if (tx.nonce > next) return fail(TxErrorCode.NONCE_TOO_HIGH, `nonce ${tx.nonce} > next nonce ${next}`);
-    if (opts.preVerified === undefined || !opts.preVerified.has(bytesToHex(hash))) {
+    if (opts.preVerified === undefined || !opts.preVerified.has(hashHex)) {
       const sm9 = this.verifySm9;
       const ok = verifyTxSignature(tx, {
         hash: this.hash,

@@ -138,6 +138,7 @@ export class ToyApp implements ConsensusApp {
     };
     this.failpoints.hit("exec.afterApply.beforeStateSave");
     await this.store.write({ put: [[STATE_KEY, encodeState(next)]] });
+    this.failpoints.hit("exec.afterStateSave.beforeEvents");
     return next;
   }
 

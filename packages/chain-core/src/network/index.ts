@@ -1,0 +1,14 @@
+export {
+  NETWORK_TOPICS,
+  type NetworkTopic,
+  type PeerNetwork,
+  type PeerNetworkHandlers,
+} from "./interface.js";
+export {
+  defaultMemoryNetworkOptions,
+  type InFlightMessage,
+  MemoryNetwork,
+  type MemoryNetworkOptions,
+  type MemoryNetworkStats,
+  type MessageInterceptor,
+} from "./memory-network.js";
