@@ -5,7 +5,8 @@
  *   (c) restart of a node with a long history: init → back in consensus.
  * Options: --seconds N (timed window of (b), default 60), --warmup N (default 5), --history N (blocks of
  * (c), default 100000), --only a,b,c,x,lmdb (default a,b,c; x = per-tx execution/admission costs of one
- * node, lmdb = LMDB durability modes), --window N, --accounts N, --workers N, --store lmdb|memory.
+ * node, lmdb = LMDB durability modes), --window N, --accounts N, --workers N (ed25519 threads per node), --bls-workers N,
+ * --store lmdb|memory.
  */
 import { emitJson } from "@tandem/test-utils/bench";
 import { measureBound } from "./bound.js";
@@ -33,6 +34,7 @@ if (only.has("b")) {
     workersPerNode: Number(arg("workers", "1")),
     maxBlockTxs: Number(arg("max-block-txs", "5000")),
     store: arg("store", "lmdb") === "memory" ? "memory" : "lmdb",
+    blsWorkers: Number(arg("bls-workers", "1")),
   });
   if (bound !== undefined) {
     emitJson({

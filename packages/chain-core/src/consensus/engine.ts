@@ -549,10 +549,11 @@ export class ConsensusEngine {
       this.stats.malformed++;
       return;
     }
-    if (!this.m.verifier.verify(p.signature, signBytes, pk)) {
+    if (!(await this.verify(p.signature, signBytes, pk))) {
       this.stats.badSignature++;
       return;
     }
+    if (this.stopped || p.height !== this.state.height) return;
     await this.process({ type: "proposal", proposal: p }, false);
   }
 
@@ -565,10 +566,11 @@ export class ConsensusEngine {
     }
     const pk = validators.at(v.validatorIndex)?.publicKey;
     if (pk === undefined) return;
-    if (!this.m.verifier.verify(v.signature, voteSignBytes(v, this.hash), pk)) {
+    if (!(await this.verify(v.signature, voteSignBytes(v, this.hash), pk))) {
       this.stats.badSignature++;
       return;
     }
+    if (this.stopped || v.height !== this.state.height || this.state.hasVote(v)) return;
     await this.process({ type: "vote", vote: v }, false);
   }
 
@@ -604,7 +606,7 @@ export class ConsensusEngine {
         power += val.power;
         continue;
       }
-      if (!this.m.verifier.verify(v.signature, voteSignBytes(v, this.hash), val.publicKey)) {
+      if (!(await this.verify(v.signature, voteSignBytes(v, this.hash), val.publicKey))) {
         this.stats.badSignature++;
         continue;
       }
@@ -620,6 +622,18 @@ export class ConsensusEngine {
       if (this.stopped || this.state.height !== first.height) return;
       await this.process(certified ? { type: "vote", vote, certified } : { type: "vote", vote }, false);
     }
+  }
+
+  /** A message signature check, off this thread when the verifier can (the queue waits for it). */
+  private verify(
+    signature: Uint8Array,
+    message: Uint8Array,
+    publicKey: Uint8Array,
+  ): boolean | Promise<boolean> {
+    const v = this.m.verifier;
+    return v.verifyAsync === undefined
+      ? v.verify(signature, message, publicKey)
+      : v.verifyAsync(signature, message, publicKey);
   }
 
   private bufferFuture(from: string, height: number, bytes: Uint8Array): void {

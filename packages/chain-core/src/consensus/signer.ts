@@ -22,6 +22,16 @@ export interface VoteVerifier {
   /** One signature from many over the same message; throws RangeError on an empty list or a bad signature. */
   aggregate(signatures: readonly Uint8Array[]): Uint8Array;
   verifyAggregate(signature: Uint8Array, message: Uint8Array, publicKeys: readonly Uint8Array[]): boolean;
+  /**
+   * Optional off-thread twins of `verify` / `verifyAggregate` with the same verdicts: the consensus
+   * engine and proposal validation use them when present, so pairings do not hold the node's thread.
+   */
+  verifyAsync?(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean>;
+  verifyAggregateAsync?(
+    signature: Uint8Array,
+    message: Uint8Array,
+    publicKeys: readonly Uint8Array[],
+  ): Promise<boolean>;
 }
 
 /** BLS12-381 (min-pk, proof-of-possession ciphersuite) validator key. */

@@ -407,7 +407,7 @@ export class ChainApp implements ConsensusApp {
     const set = head.nextValidators;
     if (!equalBytes(h.validatorsHash, set.hash(this.d.hash))) reject("validators-hash");
     if (set.indexOfAddress(h.proposer) < 0) reject("proposer");
-    this.checkLastCommit(block, mode, reject);
+    await this.checkLastCommit(block, mode, reject);
     if (mode === "proposal") {
       if (block.txs.length > opts.maxTxs) reject("too-many-txs");
       if (bytes.length > opts.maxBytes + 64 * 1024 + 64 * block.txs.length) reject("too-large");
@@ -440,11 +440,11 @@ export class ChainApp implements ConsensusApp {
     if (unknown.length > 0) await this.d.mempool.submitMany(unknown);
   }
 
-  private checkLastCommit(
+  private async checkLastCommit(
     block: Block,
     mode: Mode,
     reject: (r: Reason, d?: Record<string, unknown>) => never,
-  ): void {
+  ): Promise<void> {
     const head = this._head;
     const h = block.header;
     const c = block.lastCommit;
@@ -464,7 +464,7 @@ export class ChainApp implements ConsensusApp {
     if (this.headCommitHash !== undefined && equalBytes(hashOfCommit, this.headCommitHash)) return;
     const id = bytesToHex(hashOfCommit);
     if (this.verifiedCommits.has(id)) return;
-    if (!this.lastCommitFromVotes(c) && !this.verifyHeadCommit(c)) reject("last-commit-signature");
+    if (!this.lastCommitFromVotes(c) && !(await this.verifyHeadCommit(c))) reject("last-commit-signature");
     this.verifiedCommits.add(id);
   }
 
@@ -494,17 +494,33 @@ export class ChainApp implements ConsensusApp {
     }
   }
 
-  private verifyHeadCommit(c: Commit): boolean {
+  /** Full check of a last commit (one pairing; on the verifier's thread when it has one). */
+  private async verifyHeadCommit(c: Commit): Promise<boolean> {
     const set = this._head.validators;
     if (set === undefined) return false;
     this.d.stats.lastCommitsVerified++;
-    return checkCommit(c, set, {
+    const opts = {
       chainId: this.d.chainId,
       hash: this.d.hash,
       height: this._head.height,
       blockHash: this._head.hash,
-      bls: this.blsAdapter,
-    }).ok;
+    };
+    const v = this.d.verifier;
+    if (v.verifyAggregateAsync === undefined)
+      return checkCommit(c, set, { ...opts, bls: this.blsAdapter }).ok;
+    // Everything but the pairing, synchronously; then the pairing off-thread.
+    let call: { signature: Uint8Array; message: Uint8Array; keys: readonly Uint8Array[] } | undefined;
+    const shape = checkCommit(c, set, {
+      ...opts,
+      bls: {
+        fastAggregateVerify: (signature, message, keys) => {
+          call = { signature, message, keys };
+          return true;
+        },
+      },
+    });
+    if (!shape.ok || call === undefined) return false;
+    return v.verifyAggregateAsync(call.signature, call.message, call.keys);
   }
 
   private remember(key: string, v: Prepared | false): void {

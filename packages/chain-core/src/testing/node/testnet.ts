@@ -18,6 +18,7 @@ import {
   type TxDraft,
   type Validator,
 } from "@tandem/ledger";
+import { BlsWorkerVoteVerifier } from "../../consensus/bls-worker.js";
 import type { Clock } from "../../consensus/interface.js";
 import {
   BlsVoteSigner,
@@ -74,6 +75,8 @@ export interface TestnetOptions {
   operatorKeys?: boolean;
   /** Genesis time in ms (default 0). */
   genesisTime?: number;
+  /** With the BLS scheme: verify votes on this many worker threads (default 0: on the node's thread). */
+  blsWorkers?: number;
 }
 
 export interface TestnetMember {
@@ -175,7 +178,10 @@ export class Testnet {
     const signers: Array<VoteSigner | undefined> = [];
     let verifier: VoteVerifier = testVoteVerifier;
     if (opts.scheme === "bls") {
-      verifier = await BlsVoteVerifier.create();
+      verifier =
+        (opts.blsWorkers ?? 0) > 0
+          ? await BlsWorkerVoteVerifier.create({ threads: opts.blsWorkers })
+          : await BlsVoteVerifier.create();
       for (let i = 0; i < n; i++) {
         const { secretKey } = bls.keygen(
           sha256(concatBytes(utf8ToBytes(`${chainId}/bls/`), utf8ToBytes(String(i)))),
@@ -277,6 +283,7 @@ export class Testnet {
 
   async close(): Promise<void> {
     for (const m of this.members) await this.stop(m.index).catch(() => {});
+    if (this.verifier instanceof BlsWorkerVoteVerifier) await this.verifier.close();
     if (this.root !== undefined) rmSync(this.root, { recursive: true, force: true });
   }
 

@@ -7,7 +7,11 @@ interface Inbox {
   got: Array<{ from: string; topic: NetworkTopic; data: string }>;
 }
 
-function member(net: MemoryNetwork, id: string, blocks: (from: number, max: number) => Uint8Array[] = () => []): PeerNetwork & Inbox {
+function member(
+  net: MemoryNetwork,
+  id: string,
+  blocks: (from: number, max: number) => Uint8Array[] = () => [],
+): PeerNetwork & Inbox {
   const port = net.join(id);
   const got: Inbox["got"] = [];
   port.attach({
@@ -69,7 +73,9 @@ describe("MemoryNetwork", () => {
     const net = new MemoryNetwork({ clock: s.clockFor(() => true) });
     const a = member(net, "a");
     const b = member(net, "b");
-    const remove = net.intercept((m) => (m.topic === "votes" ? [m.data, utf8ToBytes("twin")] : m.topic === "blocks" ? [] : undefined));
+    const remove = net.intercept((m) =>
+      m.topic === "votes" ? [m.data, utf8ToBytes("twin")] : m.topic === "blocks" ? [] : undefined,
+    );
     a.publish("votes", utf8ToBytes("v"));
     a.publish("blocks", utf8ToBytes("b"));
     a.publish("txs", utf8ToBytes("t"));

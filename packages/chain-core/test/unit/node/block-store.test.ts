@@ -15,8 +15,8 @@ import {
   encodeGetBlocksResponse,
   encodeHead,
   encodeTxBatch,
-  type HeadRecord,
   HEAD_KEY,
+  type HeadRecord,
 } from "../../../src/node/index.js";
 import { MemoryKvStore } from "../../../src/store/index.js";
 
@@ -66,9 +66,22 @@ describe("BlockStore", () => {
     const b = block(1, txs);
     const bytes = encodeBlock(b);
     const hash = headerHash(b.header);
-    const head: HeadRecord = { height: 1, hash, time: b.header.time, validators: set, nextValidators: set.next(set.membership()) };
+    const head: HeadRecord = {
+      height: 1,
+      hash,
+      time: b.header.time,
+      validators: set,
+      nextValidators: set.next(set.membership()),
+    };
     await store.write(
-      bs.blockBatch({ block: b, blockBytes: bytes, blockHash: hash, commit: commitFor(b), txHashes: txs.map((t) => txHash(t)), head }),
+      bs.blockBatch({
+        block: b,
+        blockBytes: bytes,
+        blockHash: hash,
+        commit: commitFor(b),
+        txHashes: txs.map((t) => txHash(t)),
+        head,
+      }),
     );
     expect(bs.height).toBe(1);
     expect(bs.blockBytes(1)).toEqual(bytes);
@@ -87,7 +100,12 @@ describe("BlockStore", () => {
 
   it("reports a record that does not decode as BLOCK_STORE_CORRUPT", async () => {
     const store = MemoryKvStore.open();
-    await store.write({ put: [[blockKey(1), Uint8Array.of(1, 2, 3)], [HEAD_KEY, Uint8Array.of(0)]] });
+    await store.write({
+      put: [
+        [blockKey(1), Uint8Array.of(1, 2, 3)],
+        [HEAD_KEY, Uint8Array.of(0)],
+      ],
+    });
     const bs = new BlockStore(store);
     expect(() => bs.block(1)).toThrow(expect.objectContaining({ code: "BLOCK_STORE_CORRUPT" }));
     expect(() => bs.head()).toThrow(expect.objectContaining({ code: "BLOCK_STORE_CORRUPT" }));
@@ -102,7 +120,9 @@ describe("node codecs", () => {
     expect(back.height).toBe(0);
     expect(back.validators).toBeUndefined();
     expect(back.nextValidators.encode()).toEqual(set.encode());
-    expect(() => decodeHead(Uint8Array.of(...bytes, 0))).toThrow(expect.objectContaining({ code: "CODEC_MALFORMED" }));
+    expect(() => decodeHead(Uint8Array.of(...bytes, 0))).toThrow(
+      expect.objectContaining({ code: "CODEC_MALFORMED" }),
+    );
     expect(() => decodeHead(bytes.subarray(0, bytes.length - 1))).toThrow(
       expect.objectContaining({ code: "CODEC_MALFORMED" }),
     );
@@ -120,8 +140,12 @@ describe("node codecs", () => {
     expect(decodeGetBlocksResponse(encodeGetBlocksResponse([item, item]))).toEqual([item, item]);
     const txs = [utf8ToBytes("a"), utf8ToBytes("bb")];
     expect(decodeTxBatch(encodeTxBatch(txs))).toEqual(txs);
-    expect(() => decodeTxBatch(Uint8Array.of(0, 0, 0, 9))).toThrow(expect.objectContaining({ code: "CODEC_MALFORMED" }));
+    expect(() => decodeTxBatch(Uint8Array.of(0, 0, 0, 9))).toThrow(
+      expect.objectContaining({ code: "CODEC_MALFORMED" }),
+    );
     expect(() => decodeBlockWithCommit(Uint8Array.of(0, 0, 0, 1, 0))).toThrow();
-    expect(() => decodeGetBlocksRequest(Uint8Array.of(1))).toThrow(expect.objectContaining({ code: "CODEC_MALFORMED" }));
+    expect(() => decodeGetBlocksRequest(Uint8Array.of(1))).toThrow(
+      expect.objectContaining({ code: "CODEC_MALFORMED" }),
+    );
   });
 });

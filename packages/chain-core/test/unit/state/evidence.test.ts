@@ -28,14 +28,22 @@ function vote(signer: TestVoteSigner, blockHash: Uint8Array | null, height = 1, 
 
 function payload(signer = byz, height = 1): EvidencePayload {
   return evidencePayload(
-    { kind: "duplicate-vote", voteA: vote(signer, new Uint8Array(32).fill(9), height), voteB: vote(signer, null, height) },
+    {
+      kind: "duplicate-vote",
+      voteA: vote(signer, new Uint8Array(32).fill(9), height),
+      voteB: vote(signer, null, height),
+    },
     signer.publicKey,
   );
 }
 
 function txBytes(p: EvidencePayload, nonce = 0): Uint8Array {
   return encodeTx(
-    signTx({ chainId: CHAIN, kind: EVIDENCE_KIND.kind, nonce, expiryHeight: 0, payload: p }, reporter.secretKey, "ed25519"),
+    signTx(
+      { chainId: CHAIN, kind: EVIDENCE_KIND.kind, nonce, expiryHeight: 0, payload: p },
+      reporter.secretKey,
+      "ed25519",
+    ),
   );
 }
 
@@ -46,7 +54,10 @@ async function machine(): Promise<StateMachine> {
   ];
   const sm = await StateMachine.init(
     { chainId: CHAIN },
-    { store: MemoryKvStore.open(), stateModules: [evidenceModule({ verifier: testVoteVerifier, maxAgeBlocks: 5 })] },
+    {
+      store: MemoryKvStore.open(),
+      stateModules: [evidenceModule({ verifier: testVoteVerifier, maxAgeBlocks: 5 })],
+    },
   );
   await sm.commit(sm.initGenesis({ chainId: CHAIN, validators }));
   return sm;
@@ -86,10 +97,19 @@ describe("evidence payload", () => {
 describe("evidence module", () => {
   it("records proven equivocation once, with an event naming the validator", async () => {
     const sm = await machine();
-    const ex = sm.executeBlock({ height: 1, time: 1, proposer: operator.address, txs: [txBytes(payload()), txBytes(payload(), 1)] });
+    const ex = sm.executeBlock({
+      height: 1,
+      time: 1,
+      proposer: operator.address,
+      txs: [txBytes(payload()), txBytes(payload(), 1)],
+    });
     expect(ex.results.map((r) => r.code)).toEqual(["OK", "EVIDENCE_DUPLICATE"]);
     const ev = ex.results[0]?.events.find((e) => e.type === "evidence");
-    expect(Object.fromEntries(ev?.attributes ?? [])).toMatchObject({ validator: bytesToHex(operator.address), height: "1", step: "2" });
+    expect(Object.fromEntries(ev?.attributes ?? [])).toMatchObject({
+      validator: bytesToHex(operator.address),
+      height: "1",
+      step: "2",
+    });
     await sm.commit(ex);
     expect(sm.get(evidenceKey(operator.address, 1, 0, 2))).toBeDefined();
   });
@@ -112,8 +132,14 @@ describe("evidence module", () => {
       "EVIDENCE_INVALID",
     ]);
     await sm.commit(ex);
-    for (let h = 2; h <= 7; h++) await sm.commit(sm.executeBlock({ height: h, time: h, proposer: operator.address, txs: [] }));
-    const old = sm.executeBlock({ height: 8, time: 8, proposer: operator.address, txs: [txBytes(payload(), 3)] });
+    for (let h = 2; h <= 7; h++)
+      await sm.commit(sm.executeBlock({ height: h, time: h, proposer: operator.address, txs: [] }));
+    const old = sm.executeBlock({
+      height: 8,
+      time: 8,
+      proposer: operator.address,
+      txs: [txBytes(payload(), 3)],
+    });
     expect(old.results[0]?.code).toBe("EVIDENCE_OUT_OF_RANGE");
   });
 
