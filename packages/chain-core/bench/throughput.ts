@@ -23,6 +23,8 @@ export interface ThroughputOptions {
   store: "lmdb" | "memory";
   /** Threads verifying BLS votes (0 = on the nodes' thread). */
   blsWorkers: number;
+  /** Txs signed in advance per second of run (the most the generator can submit). */
+  presignRate: number;
 }
 
 export interface ThroughputResult {
@@ -53,7 +55,7 @@ export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promi
   });
   try {
     // Pre-sign: tx j is account j % A's nonce ⌊j / A⌋, to account (j + 1) % A.
-    const total = Math.ceil((o.seconds + o.warmupSeconds + 10) * 8000);
+    const total = Math.ceil((o.seconds + o.warmupSeconds + 10) * o.presignRate);
     const keys = net.accounts.map((a: TestKey) => ({
       a,
       key: createPrivateKey({

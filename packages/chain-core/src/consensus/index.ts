@@ -1,3 +1,4 @@
+export { type BlsWorkerVerifierOptions, BlsWorkerVoteVerifier } from "./bls-worker.js";
 export {
   type ConsensusMessage,
   decodeConsensusMessage,

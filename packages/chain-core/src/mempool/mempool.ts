@@ -81,6 +81,8 @@ export interface MempoolUpdate {
   readonly height: number;
   /** The block's canonical txs (their senders are re-checked against committed nonces). */
   readonly txs?: readonly Uint8Array[];
+  /** The txs' hashes as lower-case hex, in the same order, when the caller has them (not recomputed). */
+  readonly txHashesHex?: readonly string[];
   /** Re-check every sender in the pool (e.g. after sync applied many blocks at once). */
   readonly recheckAll?: boolean;
 }
@@ -657,11 +659,12 @@ export class Mempool {
     if (input.recheckAll === true) {
       for (const s of this.senders.values()) touched.set(s.id, s);
     } else {
-      for (const bytes of input.txs ?? []) {
-        const held = this.byHash.get(bytesToHex(txHash(bytes, { hash: this.hash })));
+      const hexes = input.txHashesHex;
+      (input.txs ?? []).forEach((bytes, i) => {
+        const held = this.byHash.get(hexes?.[i] ?? bytesToHex(txHash(bytes, { hash: this.hash })));
         if (held !== undefined) {
           touched.set(held.sender.id, held.sender);
-          continue;
+          return;
         }
         try {
           const tx = decodeTx(bytes, { registry: this.registry });
@@ -670,7 +673,7 @@ export class Mempool {
         } catch {
           // Not decodable: it changed no nonce.
         }
-      }
+      });
     }
     let committed = 0;
     let promoted = 0;

@@ -53,6 +53,7 @@ export interface CommittedBlock {
   readonly hash: Uint8Array;
   readonly commit: Commit;
   readonly txHashes: readonly Uint8Array[];
+  readonly txHashesHex: readonly string[];
   readonly exec: BlockExecution;
   readonly source: "consensus" | "sync";
 }
@@ -151,6 +152,7 @@ interface Prepared {
   readonly bytes: Uint8Array;
   readonly hash: Uint8Array;
   readonly txHashes: readonly Uint8Array[];
+  readonly txHashesHex: readonly string[];
   readonly exec: BlockExecution;
 }
 
@@ -348,10 +350,14 @@ export class ChainApp implements ConsensusApp {
     const reaped = this.d.mempool.reap(opts.maxTxs, opts.maxBytes);
     let txs = reaped.map((r) => r.bytes);
     let txHashes = reaped.map((r) => r.hash);
+    let txHashesHex = reaped.map((r) => r.hashHex);
     const time = Math.max(this.d.clock.now(), head.time + 1);
     const proposer = this.ownAddress();
     const { verified: preVerified, decoded } = this.d.mempool;
-    let exec = this.d.state.executeBlock({ height, time, proposer, txs }, { preVerified, decoded, txHashes });
+    let exec = this.d.state.executeBlock(
+      { height, time, proposer, txs },
+      { preVerified, decoded, txHashes, txHashesHex },
+    );
     // A tx that fails before its module runs would make the block invalid: leave it out (rare: e.g. a
     // nonce the mempool has not caught up with) and execute again.
     for (let pass = 0; pass < 3 && exec.results.some((r) => STRUCTURAL_FAILURES.has(r.code)); pass++) {
@@ -362,7 +368,11 @@ export class ChainApp implements ConsensusApp {
       });
       txs = txs.filter((_, i) => keep[i]);
       txHashes = txHashes.filter((_, i) => keep[i]);
-      exec = this.d.state.executeBlock({ height, time, proposer, txs }, { preVerified, decoded, txHashes });
+      txHashesHex = txHashesHex.filter((_, i) => keep[i]);
+      exec = this.d.state.executeBlock(
+        { height, time, proposer, txs },
+        { preVerified, decoded, txHashes, txHashesHex },
+      );
     }
     const lastCommit = head.height === 0 ? null : (this.headCommit as Commit);
     const header: BlockHeader = {
@@ -380,7 +390,7 @@ export class ChainApp implements ConsensusApp {
     };
     const block: Block = { header, txs, lastCommit };
     const bytes = encodeBlock(block);
-    return { block, bytes, hash: headerHash(header, this.d.hash), txHashes, exec };
+    return { block, bytes, hash: headerHash(header, this.d.hash), txHashes, txHashesHex, exec };
   }
 
   /** Checks `block` against the head and executes it. Throws {@link Rejection} (or a coded error). */
@@ -413,13 +423,14 @@ export class ChainApp implements ConsensusApp {
       if (bytes.length > opts.maxBytes + 64 * 1024 + 64 * block.txs.length) reject("too-large");
     }
     const txHashes = block.txs.map((t) => txHash(t, { hash: this.d.hash }));
-    if (new Set(txHashes.map(bytesToHex)).size !== txHashes.length) reject("duplicate-tx");
+    const txHashesHex = txHashes.map(bytesToHex);
+    if (new Set(txHashesHex).size !== txHashes.length) reject("duplicate-tx");
     if (!equalBytes(txRootFromHashes(txHashes, this.d.hash), h.txRoot)) reject("tx-root");
-    if (mode !== "decided") await this.preVerify(block.txs, txHashes);
+    if (mode !== "decided") await this.preVerify(block.txs, txHashesHex);
     if (this._head !== head) reject("height");
     const exec = this.d.state.executeBlock(
       { height, time: h.time, proposer: h.proposer, txs: block.txs },
-      { preVerified: this.d.mempool.verified, decoded: this.d.mempool.decoded, txHashes },
+      { preVerified: this.d.mempool.verified, decoded: this.d.mempool.decoded, txHashes, txHashesHex },
     );
     if (mode === "proposal" && exec.results.some((r) => STRUCTURAL_FAILURES.has(r.code))) {
       const i = exec.results.findIndex((r) => STRUCTURAL_FAILURES.has(r.code));
@@ -428,15 +439,15 @@ export class ChainApp implements ConsensusApp {
     if (!equalBytes(exec.stateRoot, h.stateRoot)) reject("state-root");
     if (!equalBytes(exec.resultsRoot, h.resultsRoot)) reject("results-root");
     if (!equalBytes(exec.nextValidatorsHash, h.nextValidatorsHash)) reject("next-validators-hash");
-    return { block, bytes, hash, txHashes, exec };
+    return { block, bytes, hash, txHashes, txHashesHex, exec };
   }
 
   /** Txs this node's mempool has not verified go through it first (worker threads, not this one). */
-  private async preVerify(txs: readonly Uint8Array[], hashes: readonly Uint8Array[]): Promise<void> {
+  private async preVerify(txs: readonly Uint8Array[], hexes: readonly string[]): Promise<void> {
     const verified = this.d.mempool.verified;
     const unknown: Uint8Array[] = [];
     for (let i = 0; i < txs.length; i++)
-      if (!verified.has(bytesToHex(hashes[i] as Uint8Array))) unknown.push(txs[i] as Uint8Array);
+      if (!verified.has(hexes[i] as string)) unknown.push(txs[i] as Uint8Array);
     if (unknown.length > 0) await this.d.mempool.submitMany(unknown);
   }
 
@@ -575,6 +586,7 @@ export class ChainApp implements ConsensusApp {
       hash: p.hash,
       commit,
       txHashes: p.txHashes,
+      txHashesHex: p.txHashesHex,
       exec: p.exec,
       source,
     });

@@ -169,6 +169,8 @@ export class ChainNode {
   private readonly evidenceSeen = new Set<string>();
   private fatalReported = false;
   private started = false;
+  private lagTriggered = false;
+  private lagQuietUntil = 0;
 
   private constructor(
     cfg: Resolved,
@@ -399,8 +401,13 @@ export class ChainNode {
     try {
       while (!this.stopping) {
         this._mode = "syncing";
-        await this.sync.run(() => this.stopping);
+        const applied = await this.sync.run(() => this.stopping);
         if (this.stopping) break;
+        // A status claim that led to nothing (a peer lying about its height, or one that went away)
+        // does not pull the node out of consensus again for a while.
+        if (this.lagTriggered && applied === 0)
+          this.lagQuietUntil = this.clock.now() + this.cfg.sync.peerBackoffMs;
+        this.lagTriggered = false;
         const wake = new Promise<void>((resolve) => {
           this.wakeRunner = resolve;
         });
@@ -519,8 +526,9 @@ export class ChainNode {
     const peerHeight = Number(
       new DataView(status.buffer, status.byteOffset, status.byteLength).getBigUint64(1),
     );
-    if (peerHeight > engine.height + this.cfg.sync.lagThreshold) {
+    if (peerHeight > engine.height + this.cfg.sync.lagThreshold && this.clock.now() >= this.lagQuietUntil) {
       this.log.info("a peer is ahead", { height: engine.height, peerHeight });
+      this.lagTriggered = true;
       this.wakeRunner?.();
     }
   }
@@ -604,7 +612,7 @@ export class ChainNode {
   private onCommitted(b: CommittedBlock): void {
     const height = b.block.header.height;
     try {
-      this.mempool.update({ height, txs: b.block.txs });
+      this.mempool.update({ height, txs: b.block.txs, txHashesHex: b.txHashesHex });
     } catch (e) {
       this.log.error("mempool update failed", { height, error: String(e) });
     }

@@ -146,6 +146,8 @@ export interface ExecuteBlockOptions {
    * node does, for the tx root): they are not hashed again. The caller vouches that they match.
    */
   readonly txHashes?: readonly Uint8Array[];
+  /** The same hashes as lower-case hex (the keys of `preVerified` and `decoded`), when the caller has them. */
+  readonly txHashesHex?: readonly string[];
   /**
    * Txs the caller already decoded with the same kind registry (the mempool keeps them), by tx hash
    * (lower-case hex): they are not decoded again.

@@ -612,7 +612,10 @@ export class StateMachine {
     opts: ExecuteBlockOptions,
   ): StateTxResult {
     const hash = opts.txHashes?.[index] ?? txHash(bytes, { hash: this.hash });
-    const hashHex = opts.preVerified === undefined && opts.decoded === undefined ? "" : bytesToHex(hash);
+    const hashHex =
+      opts.preVerified === undefined && opts.decoded === undefined
+        ? ""
+        : (opts.txHashesHex?.[index] ?? bytesToHex(hash));
     const fail = (code: string, log: string, gasUsed = 0): StateTxResult => ({
       code,
       data: EMPTY,

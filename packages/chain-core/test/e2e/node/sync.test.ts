@@ -6,6 +6,7 @@
  * after many heights syncs before it rejoins consensus.
  */
 import { describe, expect, it } from "vitest";
+import { encodeConsensusMessage } from "../../../src/consensus/index.js";
 import { decodeBlockWithCommit, encodeBlockWithCommit, type PeerNetwork } from "../../../src/index.js";
 import type { Logger } from "../../../src/logger.js";
 import { Testnet, type TestnetOptions, testnetNodeOptions } from "../../../src/testing/index.js";
@@ -109,6 +110,25 @@ describe("ChainNode: block sync", () => {
       expect(t.node(3).stats.syncRounds).toBeGreaterThanOrEqual(2);
       t.assertAgreement();
     } finally {
+      await t.close();
+    }
+  }, 60_000);
+
+  it("a peer lying about its height pulls a node out of consensus once, not again and again", async () => {
+    const t = await Testnet.create({ node: { ...fast, sync: { peerBackoffMs: 60_000 } }, accounts: 1 });
+    const liar = t.network.join("liar");
+    liar.attach({ onMessage: () => {}, onGetBlocks: () => [] });
+    const claim = encodeConsensusMessage({ kind: "status", height: 1_000_000, round: 0 });
+    const timer = setInterval(() => liar.publish("votes", claim), 20);
+    try {
+      await t.startAll();
+      await t.waitForHeight(3);
+      const h = t.node(0).height;
+      await t.waitForHeight(h + 10, { timeoutMs: 30_000 });
+      for (const n of t.running) expect(n.stats.syncRounds).toBeLessThanOrEqual(3);
+      t.assertAgreement();
+    } finally {
+      clearInterval(timer);
       await t.close();
     }
   }, 60_000);
