@@ -1,3 +1,10 @@
+import {
+  createPublicKey,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  generateKeyPairSync,
+} from "node:crypto";
+import { availableParallelism } from "node:os";
 /**
  * Tiny benchmark harness: median of timed windows after a warm-up, printed as one JSON line per figure.
  * Shared by every bench script in the repository: `import { opsPerSecond } from "@tandem/test-utils/bench"`.
@@ -81,4 +88,42 @@ export async function timeMsAsync(fn: () => Promise<unknown>, runs = 7, warmup =
     times.push(performance.now() - s);
   }
   return median(times);
+}
+
+/** The chain benchmarks' throughput bound (see {@link measureVerifyBound}). */
+export interface VerifyBound {
+  verifiesPerCore: number;
+  cores: number;
+  validators: number;
+  txPerSecond: number;
+}
+
+/**
+ * The signature bound of a chain's throughput on this machine: native Ed25519 verifications per second
+ * on one core (bare node:crypto, a KeyObject cached per key, 64 keys and messages rotated), times the
+ * cores, divided by the validators (each verifies every tx once). Both chain benchmarks measure it in
+ * the same run as the throughput they compare with it.
+ */
+export function measureVerifyBound(validators = 4): VerifyBound {
+  const keys = Array.from({ length: 64 }, () => generateKeyPairSync("ed25519"));
+  const msgs = keys.map((_, i) => Buffer.alloc(32, i));
+  const sigs = keys.map((k, i) => cryptoSign(null, msgs[i] as Buffer, k.privateKey));
+  const pubs = keys.map((k) =>
+    createPublicKey({
+      key: k.publicKey.export({ format: "der", type: "spki" }),
+      format: "der",
+      type: "spki",
+    }),
+  );
+  let j = 0;
+  const verifiesPerCore = opsPerSecond(
+    () => {
+      const i = j++ & 63;
+      if (!cryptoVerify(null, msgs[i] as Buffer, pubs[i] as never, sigs[i] as Buffer))
+        throw new Error("bad signature");
+    },
+    { windowMs: 400, windows: 7, warmupMs: 300 },
+  );
+  const cores = availableParallelism();
+  return { verifiesPerCore, cores, validators, txPerSecond: (verifiesPerCore * cores) / validators };
 }

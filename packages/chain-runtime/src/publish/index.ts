@@ -1,0 +1,15 @@
+export {
+  BlockPublisher,
+  type BlockPublisherOptions,
+  type BlockStreamMessage,
+  blockStreamName,
+  blockSubject,
+  encodeBlockMessage,
+  heightOfStreamMessage,
+} from "./block-stream.js";
+export {
+  type BlockConsumer,
+  type BlockHandler,
+  type ConsumeBlocksOptions,
+  consumeBlocks,
+} from "./consumer.js";

@@ -1,0 +1,195 @@
+/**
+ * One chain node as a running service, without any framework: read the key and genesis files, open
+ * LMDB in the data dir, start libp2p (allowlist = the genesis validators' peer ids + the config's, seeds,
+ * mDNS on the home profile), put the chain-core node on it through the libp2p adapter, and run. The Nest
+ * apps host one of these; tests and tools can run it bare.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  BlsVoteSigner,
+  BlsVoteVerifier,
+  ChainNode,
+  type ChainNodeOptions,
+  LmdbKvStore,
+  type Logger,
+  silentLogger,
+} from "@tandem/chain-core";
+import { bytesToHex, type HashFn } from "@tandem/crypto";
+import { hashSuite, parseChainId } from "@tandem/ledger";
+import { P2PNode } from "@tandem/p2p";
+import type { NodeConfig, Profile } from "./config.js";
+import { profileDefaults } from "./config.js";
+import { type ChainGenesis, readGenesisFile } from "./genesis.js";
+import { type NodeKey, readNodeKeyFile } from "./keys.js";
+import { Libp2pPeerNetwork } from "./network/index.js";
+
+export interface NodeRuntimeOptions {
+  logger?: Logger;
+  /** Called once if the node stops on its own (a crash or unexpected error). */
+  onFatal?: (error: unknown) => void;
+}
+
+/** A snapshot for status tables, health checks and `getStatus`. */
+export interface NodeRuntimeStatus {
+  readonly chainId: string;
+  readonly name: string;
+  readonly profile: Profile;
+  readonly peerId: string;
+  readonly height: number;
+  readonly headHash: string;
+  readonly mode: string;
+  readonly round: number | undefined;
+  readonly peers: number;
+  readonly validator: boolean;
+  readonly mempoolSize: number;
+  readonly listen: readonly string[];
+}
+
+/** The chain-core options of a profile, with the config's tuning on top. */
+export function chainNodeOptions(config: NodeConfig, chain: ChainGenesis): ChainNodeOptions {
+  const d = profileDefaults[config.profile];
+  const t = config.tuning;
+  return {
+    genesis: chain.genesis,
+    hashSuite: chain.hashSuite,
+    consensus: {
+      timeoutProposeMs: t.timeoutProposeMs ?? d.timeoutProposeMs,
+      timeoutPrevoteMs: t.timeoutPrevoteMs ?? d.timeoutPrevoteMs,
+      timeoutPrecommitMs: t.timeoutPrecommitMs ?? d.timeoutPrecommitMs,
+    },
+    block: {
+      emptyBlockWaitMs: t.emptyBlockWaitMs ?? d.emptyBlockWaitMs,
+      ...(t.maxBlockTxs === undefined ? {} : { maxTxs: t.maxBlockTxs }),
+    },
+    mempool: {
+      ...(t.mempoolMaxTxs === undefined ? {} : { maxTxs: t.mempoolMaxTxs }),
+      ...(t.verifyWorkers === undefined ? {} : { verifyWorkers: t.verifyWorkers }),
+    },
+  };
+}
+
+export class NodeRuntime {
+  private stopped = false;
+
+  private constructor(
+    readonly config: NodeConfig,
+    readonly key: NodeKey,
+    readonly chain: ChainGenesis,
+    readonly hash: HashFn,
+    readonly p2p: P2PNode,
+    readonly network: Libp2pPeerNetwork,
+    readonly store: LmdbKvStore,
+    readonly node: ChainNode,
+    readonly name: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Boots the node: files → LMDB → libp2p → chain node (sync, then consensus). */
+  static async start(config: NodeConfig, opts: NodeRuntimeOptions = {}): Promise<NodeRuntime> {
+    const log = opts.logger ?? silentLogger;
+    const key = await readNodeKeyFile(config.keyFile);
+    const chain = await readGenesisFile(config.genesisFile);
+    const hash = hashSuite(chain.hashSuite);
+    const isValidator = config.validator !== false && chain.validatorPeerIds.includes(key.p2p.peerId);
+    const name = config.name ?? key.p2p.peerId.slice(-8);
+    await mkdir(join(config.dataDir, "chain"), { recursive: true, mode: 0o700 });
+    const store = await LmdbKvStore.open({ path: join(config.dataDir, "chain") });
+    const cleanup: Array<() => Promise<void>> = [() => store.close()];
+    try {
+      const d = profileDefaults[config.profile];
+      const allowlist =
+        config.p2p.open === true
+          ? undefined
+          : new Set(
+              [...chain.validatorPeerIds, ...(config.p2p.allowlist ?? [])].filter(
+                (p) => p !== key.p2p.peerId,
+              ),
+            );
+      const p2p = await P2PNode.create({
+        privateKey: key.p2p.privateKey,
+        listen: config.p2p.listen ?? d.listen,
+        ...(config.p2p.announce === undefined ? {} : { announce: config.p2p.announce }),
+        bootstrap: config.p2p.bootstrap ?? [],
+        ...(allowlist === undefined ? {} : { allowlist }),
+        mdns:
+          (config.p2p.mdns ?? d.mdns)
+            ? { serviceTag: `tandem-${parseChainId(chain.genesis.chainId).reference}` }
+            : false,
+        // Validators of one chain redial each other after restarts; loopback devnets dial often.
+        inboundConnectionThreshold: 100,
+        dialIntervalMs: 1000,
+        maxDialBackoffMs: 5000,
+        gossipHeartbeatMs: 500,
+        ...(config.p2p.maxMessageBytes === undefined ? {} : { maxMessageBytes: config.p2p.maxMessageBytes }),
+        logger: log,
+      });
+      await p2p.start();
+      cleanup.unshift(() => p2p.close());
+      const network = await Libp2pPeerNetwork.create(p2p, {
+        chainId: chain.genesis.chainId,
+        ...(config.p2p.maxMessageBytes === undefined ? {} : { maxMessageBytes: config.p2p.maxMessageBytes }),
+        logger: log,
+      });
+      cleanup.unshift(() => network.close());
+      const node = await ChainNode.init(chainNodeOptions(config, chain), {
+        store,
+        network,
+        logger: log,
+        verifier: await BlsVoteVerifier.create(),
+        ...(isValidator ? { signer: await BlsVoteSigner.create(key.bls.secretKey) } : {}),
+        operatorKey: key.operator.secretKey,
+        onFatal: (e) => opts.onFatal?.(e),
+      });
+      log.info("chain node running", {
+        chainId: chain.genesis.chainId,
+        name,
+        peerId: key.p2p.peerId,
+        validator: isValidator,
+        height: node.height,
+        listen: p2p.multiaddrs,
+      });
+      return new NodeRuntime(config, key, chain, hash, p2p, network, store, node, name, log);
+    } catch (e) {
+      for (const c of cleanup) await c().catch(() => {});
+      throw e;
+    }
+  }
+
+  get chainId(): string {
+    return this.chain.genesis.chainId;
+  }
+
+  get isValidator(): boolean {
+    return this.config.validator !== false && this.chain.validatorPeerIds.includes(this.key.p2p.peerId);
+  }
+
+  status(): NodeRuntimeStatus {
+    const n = this.node;
+    return {
+      chainId: this.chainId,
+      name: this.name,
+      profile: this.config.profile,
+      peerId: this.key.p2p.peerId,
+      height: n.height,
+      headHash: bytesToHex(n.headHash),
+      mode: n.mode,
+      round: n.consensusEngine?.round,
+      peers: this.p2p.peers().length,
+      validator: this.isValidator,
+      mempoolSize: n.mempool.size,
+      listen: this.p2p.multiaddrs,
+    };
+  }
+
+  /** Stops the node, the network and the store, in that order. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.node.close().catch((e) => this.log.warn("chain node close failed", { error: String(e) }));
+    await this.network.close().catch(() => {});
+    await this.p2p.close().catch(() => {});
+    await this.store.close().catch(() => {});
+    this.log.info("chain node stopped", { chainId: this.chainId, name: this.name });
+  }
+}
