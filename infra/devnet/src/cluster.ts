@@ -293,7 +293,10 @@ export class Cluster {
   }
 
   /** Spawns a node's service and waits for its ready line (or its exit, which rejects). */
-  async start(name: string, opts: { timeoutMs?: number } = {}): Promise<ClusterProcess> {
+  async start(
+    name: string,
+    opts: { timeoutMs?: number; execArgv?: readonly string[]; env?: Record<string, string> } = {},
+  ): Promise<ClusterProcess> {
     const p = this.proc(name);
     if (this.isRunning(name)) return p;
     const n = p.layout;
@@ -305,7 +308,12 @@ export class Cluster {
         cwd: REPO_ROOT,
         stdio: ["ignore", "pipe", "pipe"],
         // tsx compiles the services with the repo tsconfig (legacy decorators for Nest).
-        env: { ...process.env, NODE_ENV: "production", TSX_TSCONFIG_PATH: join(REPO_ROOT, "tsconfig.json") },
+        env: {
+          ...process.env,
+          NODE_ENV: "production",
+          TSX_TSCONFIG_PATH: join(REPO_ROOT, "tsconfig.json"),
+          ...opts.env,
+        },
       },
     );
     p.child = child;
@@ -351,8 +359,11 @@ export class Cluster {
     return p;
   }
 
-  async startAll(names: readonly string[] = this.layout.nodes.map((n) => n.name)): Promise<void> {
-    await Promise.all(names.map((n) => this.start(n)));
+  async startAll(
+    names: readonly string[] = this.layout.nodes.map((n) => n.name),
+    env?: (name: string) => Record<string, string>,
+  ): Promise<void> {
+    await Promise.all(names.map((n) => this.start(n, env === undefined ? {} : { env: env(n) })));
   }
 
   /** `kill -9`: no shutdown path runs. */

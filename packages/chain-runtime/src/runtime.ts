@@ -1,14 +1,14 @@
 /**
- * One chain node as a running service, without any framework: read the key and genesis files, open
- * LMDB in the data dir, start libp2p (allowlist = the genesis validators' peer ids + the config's, seeds,
- * mDNS on the home profile), put the chain-core node on it through the libp2p adapter, and run. The Nest
- * apps host one of these; tests and tools can run it bare.
+ * One chain node as a running service, without any framework: read the key and genesis files, lock the
+ * data dir (`node.pid`) and open LMDB in it, start libp2p (allowlist = the genesis validators' peer ids +
+ * the config's, seeds, mDNS on the home profile), put the chain-core node on it through the libp2p
+ * adapter, and run. The Nest apps host one of these; tests and tools can run it bare.
  */
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import {
   BlsVoteSigner,
-  BlsVoteVerifier,
+  BlsWorkerVoteVerifier,
   ChainNode,
   type ChainNodeOptions,
   LmdbKvStore,
@@ -16,10 +16,11 @@ import {
   silentLogger,
 } from "@tandem/chain-core";
 import { bytesToHex, type HashFn } from "@tandem/crypto";
-import { hashSuite, parseChainId } from "@tandem/ledger";
+import { hashSuite, isLedgerError, parseChainId } from "@tandem/ledger";
 import { P2PNode } from "@tandem/p2p";
 import type { NodeConfig, Profile } from "./config.js";
 import { profileDefaults } from "./config.js";
+import { RuntimeError, RuntimeErrorCode } from "./errors.js";
 import { type ChainGenesis, readGenesisFile } from "./genesis.js";
 import { type NodeKey, readNodeKeyFile } from "./keys.js";
 import { Libp2pPeerNetwork } from "./network/index.js";
@@ -69,6 +70,63 @@ export function chainNodeOptions(config: NodeConfig, chain: ChainGenesis): Chain
   };
 }
 
+/** Data dirs locked by runtimes of this process: the pid in a lock file cannot tell them apart. */
+const heldDataDirs = new Set<string>();
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, as another user's process.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes `<dataDir>/node.pid` for this runtime, so two nodes never run on one LMDB env with one key (they
+ * would both vote: equivocation). A lock whose process is gone (kill -9, a crash) is taken over. Returns
+ * the release.
+ */
+export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const dir = resolve(dataDir);
+  const path = join(dir, "node.pid");
+  const inUse = (pid: number) =>
+    new RuntimeError(
+      RuntimeErrorCode.CONFIG_INVALID,
+      `data dir ${dir} is in use by another node (pid ${pid}); stop that node, or remove ${path} if none runs`,
+      { issues: [{ path: "dataDir", message: `in use by pid ${pid} (${path})` }] },
+    );
+  if (heldDataDirs.has(dir)) throw inUse(process.pid);
+  const mine = `${process.pid}\n`;
+  // Written aside and hard-linked into place: the lock never exists without its pid.
+  const tmp = join(dir, `node.pid.${process.pid}.${Date.now()}.tmp`);
+  await writeFile(tmp, mine, { mode: 0o600 });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await link(tmp, path);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        const pid = Number.parseInt(await readFile(path, "utf8").catch(() => ""), 10);
+        // This process's own pid, not held here: a restart that got the same pid (pid 1 in a container).
+        const stale = !Number.isInteger(pid) || pid <= 0 || (pid !== process.pid && !pidAlive(pid));
+        if (!stale || attempt >= 2) throw inUse(pid);
+        await rm(path, { force: true });
+      }
+    }
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  heldDataDirs.add(dir);
+  return async () => {
+    heldDataDirs.delete(dir);
+    const text = await readFile(path, "utf8").catch(() => "");
+    if (text === mine) await rm(path, { force: true });
+  };
+}
+
 export class NodeRuntime {
   private stopped = false;
 
@@ -80,9 +138,11 @@ export class NodeRuntime {
     readonly p2p: P2PNode,
     readonly network: Libp2pPeerNetwork,
     readonly store: LmdbKvStore,
+    private readonly verifier: BlsWorkerVoteVerifier,
     readonly node: ChainNode,
     readonly name: string,
     private readonly log: Logger,
+    private readonly unlock: () => Promise<void>,
   ) {}
 
   /** Boots the node: files → LMDB → libp2p → chain node (sync, then consensus). */
@@ -94,8 +154,16 @@ export class NodeRuntime {
     const isValidator = config.validator !== false && chain.validatorPeerIds.includes(key.p2p.peerId);
     const name = config.name ?? key.p2p.peerId.slice(-8);
     await mkdir(join(config.dataDir, "chain"), { recursive: true, mode: 0o700 });
-    const store = await LmdbKvStore.open({ path: join(config.dataDir, "chain") });
-    const cleanup: Array<() => Promise<void>> = [() => store.close()];
+    const unlock = await lockDataDir(config.dataDir);
+    let store: LmdbKvStore;
+    try {
+      store = await LmdbKvStore.open({ path: join(config.dataDir, "chain") });
+    } catch (e) {
+      await unlock();
+      throw e;
+    }
+    // Run in order on a failed start: the lock goes last, after the store is closed.
+    const cleanup: Array<() => Promise<void>> = [() => store.close(), unlock];
     try {
       const d = profileDefaults[config.profile];
       const allowlist =
@@ -132,14 +200,26 @@ export class NodeRuntime {
         logger: log,
       });
       cleanup.unshift(() => network.close());
+      // Vote pairings run on a worker thread, off the thread that runs consensus, gossip and RPC.
+      const verifier = await BlsWorkerVoteVerifier.create({ threads: 1 });
+      cleanup.unshift(() => verifier.close());
       const node = await ChainNode.init(chainNodeOptions(config, chain), {
         store,
         network,
         logger: log,
-        verifier: await BlsVoteVerifier.create(),
+        verifier,
         ...(isValidator ? { signer: await BlsVoteSigner.create(key.bls.secretKey) } : {}),
         operatorKey: key.operator.secretKey,
         onFatal: (e) => opts.onFatal?.(e),
+      }).catch((e: unknown) => {
+        // The runtime's code, naming both files: the operator mixed up a data dir and a genesis.
+        if (!isLedgerError(e, "NODE_GENESIS_MISMATCH")) throw e;
+        throw new RuntimeError(
+          RuntimeErrorCode.GENESIS_MISMATCH,
+          `data dir ${config.dataDir} holds another chain than ${config.genesisFile} (${chain.genesis.chainId}): ${e.message}`,
+          { dataDir: config.dataDir, genesisFile: config.genesisFile, storeChainId: e.meta.chainId },
+          { cause: e },
+        );
       });
       log.info("chain node running", {
         chainId: chain.genesis.chainId,
@@ -149,7 +229,20 @@ export class NodeRuntime {
         height: node.height,
         listen: p2p.multiaddrs,
       });
-      return new NodeRuntime(config, key, chain, hash, p2p, network, store, node, name, log);
+      return new NodeRuntime(
+        config,
+        key,
+        chain,
+        hash,
+        p2p,
+        network,
+        store,
+        verifier,
+        node,
+        name,
+        log,
+        unlock,
+      );
     } catch (e) {
       for (const c of cleanup) await c().catch(() => {});
       throw e;
@@ -182,14 +275,16 @@ export class NodeRuntime {
     };
   }
 
-  /** Stops the node, the network and the store, in that order. Idempotent. */
+  /** Stops the node, the network and the store, in that order, then unlocks the data dir. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     await this.node.close().catch((e) => this.log.warn("chain node close failed", { error: String(e) }));
     await this.network.close().catch(() => {});
     await this.p2p.close().catch(() => {});
+    await this.verifier.close().catch(() => {});
     await this.store.close().catch(() => {});
+    await this.unlock().catch(() => {});
     this.log.info("chain node stopped", { chainId: this.chainId, name: this.name });
   }
 }

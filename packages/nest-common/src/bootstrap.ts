@@ -22,6 +22,7 @@ import { ChainServiceModule } from "./chain-service.module.js";
 import { chainLogger, createLogger } from "./logging.js";
 import { NatsLink } from "./nats-link.js";
 import { PlainJsonDeserializer, PlainJsonSerializer } from "./nats-transport.js";
+import { startCpuProfile } from "./profiler.js";
 
 export interface ChainService {
   readonly app: INestApplication;
@@ -170,6 +171,8 @@ export async function main(profile: Profile, argv: readonly string[] = process.a
     return;
   }
   const configPath = argValue(argv, "--config") ?? process.env.TANDEM_CONFIG;
+  const profilePath = process.env.TANDEM_CPU_PROFILE;
+  const profiler = profilePath ? await startCpuProfile(profilePath) : undefined;
   let service: ChainService;
   try {
     service = await runChainService({
@@ -191,13 +194,16 @@ export async function main(profile: Profile, argv: readonly string[] = process.a
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    void service.close().then(
-      () => process.exit(process.exitCode ?? 0),
-      (e) => {
-        process.stderr.write(`error while stopping on ${signal}: ${String(e)}\n`);
-        process.exit(1);
-      },
-    );
+    void service
+      .close()
+      .then(() => profiler?.stop())
+      .then(
+        () => process.exit(process.exitCode ?? 0),
+        (e) => {
+          process.stderr.write(`error while stopping on ${signal}: ${String(e)}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));

@@ -18,13 +18,11 @@ export class ChainMetrics implements OnModuleDestroy {
   private readonly latency: Histogram;
   private readonly unsubscribe: () => void;
 
-  constructor(
-    @Inject(NODE_RUNTIME) runtime: NodeRuntime,
-    @Inject(NATS_LINK) nats: NatsLink,
-  ) {
+  constructor(@Inject(NODE_RUNTIME) runtime: NodeRuntime, @Inject(NATS_LINK) nats: NatsLink) {
     const labels = { chain: runtime.chainId, node: runtime.name };
     this.registry.setDefaultLabels(labels);
-    collectDefaultMetrics({ register: this.registry, prefix: "tandem_process_" });
+    // prom-client's names already start with process_/nodejs_: tandem_process_cpu_seconds_total etc.
+    collectDefaultMetrics({ register: this.registry, prefix: "tandem_" });
     const r = runtime;
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({

@@ -21,17 +21,20 @@ interface NatsMsgLike {
   readonly reply?: string;
 }
 
+// Fatal: bytes that are not UTF-8 are refused, not turned into U+FFFD inside a parsed string (as the
+// plain-NATS `decodeRpcRequest` of chain-runtime does).
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+const INTERNAL = JSON.stringify({ ok: false, error: { code: "RPC_INTERNAL", message: "internal error" } });
+
 export class PlainJsonDeserializer implements Deserializer<NatsMsgLike, IncomingRequest> {
   deserialize(msg: NatsMsgLike, options?: { channel?: string; replyTo?: string }): IncomingRequest {
     let data: unknown;
-    const text = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength).toString("utf8");
-    if (text.trim() === "") data = {};
-    else {
-      try {
-        data = JSON.parse(text);
-      } catch (e) {
-        data = { __malformed: `request is not JSON: ${(e as Error).message}` } satisfies MalformedRequest;
-      }
+    try {
+      const text = utf8.decode(msg.data);
+      data = text.trim() === "" ? {} : JSON.parse(text);
+    } catch (e) {
+      data = { __malformed: `request is not UTF-8 JSON: ${(e as Error).message}` } satisfies MalformedRequest;
     }
     // Nest treats a message without an id as an event and never replies: every request gets one.
     return { pattern: options?.channel ?? "", data, id: randomUUID() };
@@ -46,12 +49,13 @@ interface OutgoingPacket {
 
 export class PlainJsonSerializer implements Serializer<OutgoingPacket, { data: string }> {
   serialize(packet: OutgoingPacket): { data: string } {
-    if (packet.err !== undefined && packet.err !== null) {
-      // Handlers answer with envelopes and do not throw; this is Nest failing around them.
-      return {
-        data: JSON.stringify({ ok: false, error: { code: "RPC_INTERNAL", message: "internal error" } }),
-      };
+    // Handlers answer with envelopes and do not throw; an err is Nest failing around them.
+    if (packet.err !== undefined && packet.err !== null) return { data: INTERNAL };
+    try {
+      return { data: JSON.stringify(packet.response ?? null) };
+    } catch {
+      // A throw here would leave the caller without a reply until its timeout (Nest only logs it).
+      return { data: INTERNAL };
     }
-    return { data: JSON.stringify(packet.response ?? null) };
   }
 }

@@ -58,7 +58,7 @@ export class BlsWorkerVoteVerifier implements VoteVerifier {
     const worker = url.pathname.endsWith(".ts")
       ? new Worker(
           `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`,
-          { eval: true, execArgv: process.execArgv.filter((a) => a.startsWith("--conditions")) },
+          { eval: true, execArgv: conditionFlags(process.execArgv) },
         )
       : new Worker(url);
     worker.unref();
@@ -136,4 +136,16 @@ export class BlsWorkerVoteVerifier implements VoteVerifier {
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
+}
+
+/** The parent's `--conditions` flags in `--conditions=x` form, whether given as `=x`, `x` or `-C x`. */
+function conditionFlags(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i] as string;
+    if (a.startsWith("--conditions=")) out.push(a);
+    else if ((a === "--conditions" || a === "-C") && execArgv[i + 1] !== undefined)
+      out.push(`--conditions=${execArgv[++i]}`);
+  }
+  return out;
 }
