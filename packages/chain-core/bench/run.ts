@@ -9,28 +9,36 @@
  * Options: --seconds N (timed window of (b), default 60), --warmup N (default 5), --history N (blocks of
  * (c), default 100000), --only a,b,c,x,lmdb (default a,b,c; x = per-tx execution/admission costs of one
  * node, lmdb = LMDB durability modes), --window N (txs in flight, default 4000), --accounts N,
- * --workers N (Ed25519 threads per node), --bls-workers N, --presign-rate N, --store lmdb|memory.
+ * --workers N (Ed25519 threads per node), --bls-workers N, --presign-rate N, --store lmdb|memory,
+ * --max-block-txs N (default 5000), --propose-timeout MS (consensus round-0 propose timeout, default 3000).
  *
- * Where the time goes (node --cpu-prof, 2026-11-25, 2 vCPU shared, window 4000, ≈1000 tx/s, 1.7 ms of
- * CPU per committed tx in all threads, ≈1.0 ms of it on the main thread that runs all 4 nodes):
- *   main thread   40%  block execution (StateMachine.executeBlock: each tx over overlays, reusing the
- *                      mempool's decoded txs, hashes and signature verdicts; then one sparse-Merkle update
- *                      per block (ledger smtApply) and the write batch: ≈100 µs per tx per node)
- *                 18%  mempool admission of gossiped and submitted txs (hash, decode, nonce/limit checks,
- *                      packing for the worker, admit: ≈45 µs per tx per node)
- *                 16%  garbage collection (short-lived keys, buffers, overlay entries)
- *                 10%  storing blocks (one LMDB transaction per block: ≈6 puts per tx, plus WAL writes)
- *                  3%  block encode/decode, tx hashes and tx root;  2.4% BLS signing and aggregation;
- *                  2%  consensus engine;  6% idle
- *   4 Ed25519 threads ≈35% busy each (every node verifies every tx once; verdicts are reused by
- *                      execution through `preVerified`); 1 BLS thread verifies votes and last commits.
- * So a tx costs each node ≈250 µs of non-signature work against ≈150 µs for its signature: with both
- * cores the ceiling is ≈1,100–1,200 tx/s, 30–35% of the signature-only bound, and the measured rate is
- * 24–29% (contention from other jobs on the host moves single runs by ±30%). Reaching 60% needs the
- * non-signature work under ≈50 µs per tx per node: execution without generic overlays and with a
- * cheaper sparse-Merkle update (ledger), fewer allocations, or nodes on their own cores/machines (the
- * bound's premise). Latency is queueing: p50 ≈ window ÷ throughput (window 1000 → p50 ≈ 1.7 s at
- * ≈550 tx/s; each height also runs three validations one after another on the shared thread).
+ * Where the time goes (node --cpu-prof, 2026-11-25, after the execution/admission/SMT/hash work; 2 vCPU
+ * shared with other agents' jobs, load average 4–7; window 4000, ≈1,100–1,200 tx/s; ≈1.2–1.3 ms of CPU
+ * per committed tx in all threads, ≈0.8 ms of it on the main thread that runs all 4 nodes — it was
+ * ≈1.8 ms and ≈1.15 ms before):
+ *   main thread   23%  block execution (StateMachine.executeBlock: transfers of the built-in bank on a
+ *                      fast path straight into the block overlay ≈6%, the sparse-Merkle update with
+ *                      pre-hashed values ≈6%, the write batch — value hashes, store keys, one numeric-key
+ *                      sort — ≈5%, results root and encoding ≈2%): ≈45 µs per tx per node (was ≈100)
+ *                 19%  mempool admission of gossiped and submitted txs (tx hash, decode, nonce/limit
+ *                      checks twice, sign bytes hashed from the canonical bytes and packed for the
+ *                      worker, admit): ≈40 µs per tx per node
+ *                 19%  garbage collection (mostly scavenges of what the pools and blocks keep for a
+ *                      few seconds: decoded txs, entries, results and events, tree nodes)
+ *                  6%  LMDB puts (≈12 per tx per node: latest value, value by hash, tree nodes, tx index)
+ *                  3%  tx hashes of received blocks; 4% consensus engine (WAL, encodings); 2% BLS signing;
+ *                  2.5% mempool update after a commit;  8% idle
+ *   SHA-256 is now JavaScript for inputs ≤ 512 B (ledger sha256Short: ≈0.35 µs per block and an on-heap
+ *   digest; node:crypto's ≈1.3 µs per call and C++-allocated digests were ≈12% plus much of the GC).
+ *   4 Ed25519 threads: every node verifies every tx once (verdicts reused through `preVerified`).
+ * So a tx still costs each node ≈230 µs of CPU besides its signature (≈200 µs of it on the shared main
+ * thread), against ≈85 µs for the signature: measured 1,100–1,200 tx/s, 25–32% of a bound taken
+ * under the same load (11–19% when the bound's 3 s happen to be quiet: it then reads ≈6,000). 60% needs
+ * the non-signature work of a node under ≈50 µs per tx, or the nodes on cores of their own (the bound's
+ * premise: the main thread running 4 nodes is the limit, at ≈95% busy). Each height also costs a fixed
+ * ≈0.2 s of CPU (BLS: 7 pairings per node, signatures, WAL, fsync), so small blocks cost more per tx.
+ * Latency is queueing: p50 ≈ window ÷ throughput: window 4000 → p50 ≈ 3.3 s; window 1000 (blocks of
+ * ≈500) → p50 ≈ 1.1 s at ≈700 tx/s.
  * Restart does not depend on history: init reads the head record, the state meta and the guard
  * (7 store gets, 2 empty range reads) — ≈10 ms to consensus with 100,000 blocks.
  */
@@ -62,6 +70,9 @@ if (only.has("b")) {
     store: arg("store", "lmdb") === "memory" ? "memory" : "lmdb",
     blsWorkers: Number(arg("bls-workers", "1")),
     presignRate: Number(arg("presign-rate", "3000")),
+    ...(process.argv.includes("--propose-timeout")
+      ? { proposeTimeoutMs: Number(arg("propose-timeout", "3000")) }
+      : {}),
   });
   if (bound !== undefined) {
     emitJson({

@@ -25,6 +25,8 @@ export interface ThroughputOptions {
   blsWorkers: number;
   /** Txs signed in advance per second of run (the most the generator can submit). */
   presignRate: number;
+  /** Consensus propose timeout of round 0 (ms; undefined = the node's default, 3000). */
+  proposeTimeoutMs?: number;
 }
 
 export interface ThroughputResult {
@@ -46,7 +48,7 @@ export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promi
     accounts: o.accounts,
     node: {
       ...testnetNodeOptions,
-      consensus: {},
+      consensus: o.proposeTimeoutMs === undefined ? {} : { timeoutProposeMs: o.proposeTimeoutMs },
       gossipIntervalMs: 1000,
       block: { maxTxs: o.maxBlockTxs, emptyBlockWaitMs: 250 },
       mempool: { verifyWorkers: o.workersPerNode, maxTxs: 50_000, maxPerSender: 64, maxBatch: 2048 },
@@ -176,6 +178,8 @@ export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promi
       rejected,
     };
     const top = Math.min(...net.running.map((n) => n.height));
+    // More than one proposal per height = rounds that timed out (their blocks were executed for nothing).
+    const proposals = net.running.reduce((sum, n) => sum + n.stats.proposalsBuilt, 0);
     net.assertAgreement();
     emit({
       bench: "chain-node",
@@ -192,6 +196,7 @@ export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promi
       window: o.window,
       accounts: o.accounts,
       heightsAgreed: top,
+      proposalsPerHeight: Math.round((proposals / Math.max(1, top)) * 100) / 100,
     });
     // Costs per committed tx, steadier than tx/s on a shared machine: the main thread (all 4 nodes'
     // consensus, admission, execution, storage) and the whole process (plus signature threads).

@@ -3,16 +3,17 @@
  * algorithms. Every ledger function that hashes takes a {@link HashFn} (default SHA-256), so nothing
  * below the chain node decides the suite.
  */
-import { type HashFn, type HashName, hashFn, sha256 } from "@tandem/crypto";
+import { type HashFn, type HashName, hashFn } from "@tandem/crypto";
 import { LedgerError, LedgerErrorCode } from "./errors.js";
+import { sha256Short } from "./sha256-short.js";
 
 export type { HashFn, HashName };
 
 /** Every hash the ledger uses is 32 bytes (SHA-256 and SM3 both). */
 export const HASH_LENGTH = 32;
 
-/** The default hash: SHA-256 (through node:crypto where available). */
-export const defaultHash: HashFn = sha256;
+/** The default hash: SHA-256 (short inputs in JavaScript, longer ones through node:crypto). */
+export const defaultHash: HashFn = sha256Short;
 
 /** The hash function of a suite name; PARAMS_INVALID for an unknown name. */
 export function hashSuite(name: HashName): HashFn {
@@ -21,7 +22,7 @@ export function hashSuite(name: HashName): HashFn {
       suite: String(name),
     });
   }
-  return hashFn(name);
+  return name === "sha256" ? sha256Short : hashFn(name);
 }
 
 /** Per-chain parameters that fix how ledger bytes are hashed. */

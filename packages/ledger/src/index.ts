@@ -162,6 +162,7 @@ export {
   verifyMerkleProof,
   writeMerkleProof,
 } from "./merkle.js";
+export { SHORT_SHA256_MAX, sha256Short } from "./sha256-short.js";
 export {
   assertSmtProof,
   decodeSmtNode,
@@ -182,6 +183,7 @@ export {
   SparseMerkleTree,
   type SparseMerkleTreeOptions,
   smtApply,
+  smtApplyHashed,
   smtGet,
   smtInnerHash,
   smtKey,
@@ -221,6 +223,7 @@ export {
   txSchemeInfo,
   txSenderAddress,
   txSignBytes,
+  txSignBytesFromCanonical,
   type UnsignedTx,
   type VerifyTxOptions,
   verifyTxSignature,

@@ -27,8 +27,18 @@ export interface MerkleProof {
 
 const EMPTY = new Uint8Array(0);
 
+/** Reused preimage buffer for leaves up to 2 KiB (txs): no allocation per leaf hash. */
+const LEAF_SCRATCH = new Uint8Array(2049);
+
 /** H(0x00 ‖ leaf). */
 export function merkleLeafHash(leaf: Uint8Array, hash: HashFn = defaultHash): Uint8Array {
+  if (leaf.length < LEAF_SCRATCH.length) {
+    // Hash functions return a new array and never keep their input, so the buffer can be reused.
+    const s = LEAF_SCRATCH;
+    s[0] = 0;
+    s.set(leaf, 1);
+    return hash(s.subarray(0, leaf.length + 1));
+  }
   const buf = new Uint8Array(leaf.length + 1);
   buf.set(leaf, 1);
   return hash(buf);

@@ -383,6 +383,29 @@ export function smtApply(
   batch: readonly SmtUpdate[],
   hash: HashFn = defaultHash,
 ): SmtApplyResult {
+  return applyBatch(store, root, batch, hash, false);
+}
+
+/**
+ * {@link smtApply} for callers that already hold each value's hash: `batch` is `[key, H(value) | null]`
+ * (the same tree and nodes as `smtApply` with the values themselves, without hashing them again).
+ */
+export function smtApplyHashed(
+  store: SmtNodeStore,
+  root: Uint8Array,
+  batch: readonly SmtUpdate[],
+  hash: HashFn = defaultHash,
+): SmtApplyResult {
+  return applyBatch(store, root, batch, hash, true);
+}
+
+function applyBatch(
+  store: SmtNodeStore,
+  root: Uint8Array,
+  batch: readonly SmtUpdate[],
+  hash: HashFn,
+  hashed: boolean,
+): SmtApplyResult {
   assertRoot(root);
   const raw: Entry[] = new Array(batch.length);
   for (let i = 0; i < batch.length; i++) {
@@ -394,13 +417,18 @@ export function smtApply(
     }
     const [key, value] = item as SmtUpdate;
     assertKey(key);
-    if (value !== null && !(value instanceof Uint8Array)) {
-      throw new LedgerError(LedgerErrorCode.ENCODE_INVALID_VALUE, "SMT value must be bytes or null", {
-        index: i,
-      });
+    if (value !== null && (!(value instanceof Uint8Array) || (hashed && value.length !== HASH_LENGTH))) {
+      throw new LedgerError(
+        LedgerErrorCode.ENCODE_INVALID_VALUE,
+        hashed ? `SMT value hash must be ${HASH_LENGTH} bytes or null` : "SMT value must be bytes or null",
+        { index: i },
+      );
     }
     // Copies: the tree keeps these arrays, the caller may reuse theirs.
-    raw[i] = { key: key.slice(), valueHash: value === null ? null : hash(value) };
+    raw[i] = {
+      key: key.slice(),
+      valueHash: value === null ? null : hashed ? value.slice() : hash(value),
+    };
   }
   // Stable sort by key, then keep the last entry of each key.
   const order = raw.map((_, i) => i);

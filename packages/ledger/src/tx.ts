@@ -346,6 +346,32 @@ export function txSignBytes(tx: UnsignedTx, opts: TxHashOptions = {}): Uint8Arra
   });
 }
 
+/**
+ * {@link txSignBytes} of `tx` taken from its canonical bytes `bytes` (what `decodeTx(bytes)` returned):
+ * the unsigned encoding is the prefix before the signature's LEB128 length and bytes, so nothing is
+ * re-encoded. The result equals `txSignBytes(tx)`; `bytes` must be the canonical encoding of `tx`.
+ */
+export function txSignBytesFromCanonical(
+  bytes: Uint8Array,
+  tx: SignedTx,
+  opts: TxHashOptions = {},
+): Uint8Array {
+  const hash = opts.hash ?? defaultHash;
+  const sigLen = tx.signature.length;
+  let prefix = 1;
+  for (let v = sigLen; v >= 0x80; v = Math.floor(v / 128)) prefix++;
+  const unsignedLen = bytes.length - sigLen - prefix;
+  if (unsignedLen <= 0) throw encodeInvalid("bytes are not the canonical encoding of tx");
+  const n = TX_TAG.length + unsignedLen;
+  // A reused preimage buffer for usual sizes (hash functions never keep their input).
+  const buf = n <= SIGN_SCRATCH.length ? SIGN_SCRATCH.subarray(0, n) : new Uint8Array(n);
+  buf.set(TX_TAG);
+  buf.set(bytes.subarray(0, unsignedLen), TX_TAG.length);
+  return hash(buf);
+}
+
+const SIGN_SCRATCH = new Uint8Array(2048);
+
 /** H(0x00 ‖ canonical signed tx) — its RFC 6962 leaf hash — from the tx or from its canonical bytes. */
 export function txHash(tx: SignedTx | Uint8Array, opts: TxHashOptions = {}): Uint8Array {
   const hash = opts.hash ?? defaultHash;

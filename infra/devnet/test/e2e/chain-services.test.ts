@@ -112,7 +112,10 @@ afterAll(async () => {
   await cluster?.stopAll(5000);
   await nc?.close();
   await nats?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  // TANDEM_KEEP_TEST_DIR=1 keeps the nodes' logs and data for a post-mortem.
+  if (dir !== undefined && process.env.TANDEM_KEEP_TEST_DIR !== "1")
+    rmSync(dir, { recursive: true, force: true });
+  else if (dir !== undefined) console.log(`kept ${dir}`);
 }, 60_000);
 
 describe("enterprise chain: 4 validator processes over libp2p, RPC over NATS", () => {

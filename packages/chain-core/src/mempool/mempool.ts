@@ -34,7 +34,8 @@ import {
 import { ChainCoreError, ChainCoreErrorCode } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { VerifiedTxSet } from "../state/interface.js";
-import { MempoolErrorCode, mempoolError } from "./errors.js";
+import { SenderCache } from "../state/sender-cache.js";
+import { MempoolErrorCode } from "./errors.js";
 import {
   defaultMempoolOptions,
   type MempoolModules,
@@ -119,9 +120,22 @@ interface Prepared {
   readonly tx: SignedTx;
   readonly address: Uint8Array;
   readonly senderId: string;
+  /** `senderId:nonce`, the key of the in-flight slot (built once). */
+  readonly slot: string;
 }
 
-type Checked = { ok: true } | { ok: false; error: ChainCoreError };
+/** Why a tx is refused: what a submitter gets (a plain record: refusals are common, e.g. gossip
+ * duplicates, and an Error with its stack trace per refusal would cost more than the checks). */
+interface Refusal {
+  readonly code: MempoolErrorCode;
+  readonly message: string;
+}
+
+function refusal(code: MempoolErrorCode, message: string, _meta?: Record<string, unknown>): Refusal {
+  return { code, message };
+}
+
+type Checked = { ok: true } | { ok: false; error: Refusal };
 
 function positive(name: string, v: number): number {
   if (!Number.isSafeInteger(v) || v < 1) {
@@ -149,6 +163,8 @@ export class Mempool {
   private readonly verifier: TxSignatureVerifier;
 
   private readonly byHash = new Map<string, Entry>();
+  /** Sender address and hex id by scheme and key (saves a hash and a hex encoding per tx). */
+  private readonly addresses = new SenderCache<{ address: Uint8Array; id: string }>();
   private readonly senders = new Map<string, SenderQueue>();
   /** Queued entries by hash, in the order they became queued (oldest first: the eviction order). */
   private readonly queued = new Map<string, Entry>();
@@ -290,9 +306,44 @@ export class Mempool {
   /** Submits many txs as one verification batch; one outcome per tx, in order (never rejects). */
   async submitMany(list: readonly Uint8Array[]): Promise<SubmitOutcome[]> {
     if (!Array.isArray(list)) throw new TypeError("submitMany: expected an array");
-    const outs = list.map((b) => this.enqueue(b, false));
-    this.flushBatch();
-    return Promise.all(outs);
+    // One promise per verification batch, not per tx (gossip brings thousands of txs a second).
+    const outs = new Array<SubmitOutcome>(list.length);
+    const jobs: Array<Promise<void>> = [];
+    // The pool keeps its own copies: one allocation for the whole list, each tx a view into it (a
+    // separate buffer per tx is a separately tracked allocation for the garbage collector).
+    let total = 0;
+    for (const b of list) if (b instanceof Uint8Array && b.length <= this.maxTxBytes) total += b.length;
+    const slab = new Uint8Array(total);
+    let at = 0;
+    for (let i = 0; i < list.length; i++) {
+      const b = list[i] as Uint8Array;
+      let own: Uint8Array | undefined;
+      if (b instanceof Uint8Array && b.length <= this.maxTxBytes) {
+        own = slab.subarray(at, at + b.length);
+        own.set(b);
+        at += b.length;
+      }
+      const prepared = this.prepare(b, own);
+      if (!("tx" in prepared)) {
+        outs[i] = prepared;
+        continue;
+      }
+      this.reserve(prepared);
+      this.batch.push({
+        prepared,
+        resolve: (o) => {
+          outs[i] = o;
+        },
+      });
+      if (this.batch.length >= this.maxBatch) {
+        const job = this.flushBatch();
+        if (job !== undefined) jobs.push(job);
+      }
+    }
+    const job = this.flushBatch();
+    if (job !== undefined) jobs.push(job);
+    await Promise.all(jobs);
+    return outs;
   }
 
   /** Resolves once every submission made so far has been answered. */
@@ -318,7 +369,7 @@ export class Mempool {
     });
   }
 
-  private refuse(error: ChainCoreError, hashHex?: string): SubmitOutcome {
+  private refuse(error: Refusal, hashHex?: string): SubmitOutcome {
     return {
       ok: false,
       code: error.code,
@@ -328,39 +379,59 @@ export class Mempool {
   }
 
   /** Synchronous checks before the signature; a refusal or what to verify. */
-  private prepare(bytes: Uint8Array): Prepared | SubmitOutcome {
-    if (this.closed) return this.refuse(mempoolError(MempoolErrorCode.CLOSED, "mempool is closed"));
+  /** `own`: a copy of `bytes` the pool may keep (made here when not given). */
+  private prepare(bytes: Uint8Array, own?: Uint8Array): Prepared | SubmitOutcome {
+    if (this.closed) return this.refuse(refusal(MempoolErrorCode.CLOSED, "mempool is closed"));
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
-      return this.refuse(mempoolError(MempoolErrorCode.MALFORMED, "tx must be non-empty bytes"));
+      return this.refuse(refusal(MempoolErrorCode.MALFORMED, "tx must be non-empty bytes"));
     }
     if (bytes.length > this.maxTxBytes) {
       return this.refuse(
-        mempoolError(MempoolErrorCode.TOO_LARGE, "tx is larger than the pool accepts", {
+        refusal(MempoolErrorCode.TOO_LARGE, "tx is larger than the pool accepts", {
           size: bytes.length,
           max: this.maxTxBytes,
         }),
       );
     }
-    const copy = bytes.slice();
+    const copy = own ?? bytes.slice();
     const hash = txHash(copy, { hash: this.hash });
     const hashHex = bytesToHex(hash);
     if (this.byHash.has(hashHex) || this.inflightHashes.has(hashHex)) {
-      return this.refuse(mempoolError(MempoolErrorCode.DUPLICATE, "tx is already in the pool"), hashHex);
+      return this.refuse(refusal(MempoolErrorCode.DUPLICATE, "tx is already in the pool"), hashHex);
     }
     let tx: SignedTx;
-    let address: Uint8Array;
+    let sender: { address: Uint8Array; id: string };
     try {
       tx = decodeTx(copy, { registry: this.registry });
-      address = accountAddress(tx.scheme, tx.sender, this.hash);
+      sender = this.senderOf(tx);
     } catch (e) {
       return this.refuse(
-        mempoolError(MempoolErrorCode.MALFORMED, e instanceof Error ? e.message : "undecodable tx"),
+        refusal(MempoolErrorCode.MALFORMED, e instanceof Error ? e.message : "undecodable tx"),
         hashHex,
       );
     }
-    const p: Prepared = { bytes: copy, hash, hashHex, tx, address, senderId: bytesToHex(address) };
+    const p: Prepared = {
+      bytes: copy,
+      hash,
+      hashHex,
+      tx,
+      address: sender.address,
+      senderId: sender.id,
+      slot: `${sender.id}:${tx.nonce}`,
+    };
     const c = this.check(p, false);
     return c.ok ? p : this.refuse(c.error, hashHex);
+  }
+
+  /** The sender's address and its hex id, cached by scheme and key (shared arrays: never mutated). */
+  private senderOf(tx: SignedTx): { address: Uint8Array; id: string } {
+    let s = this.addresses.get(tx.scheme, tx.sender);
+    if (s === undefined) {
+      const address = accountAddress(tx.scheme, tx.sender, this.hash);
+      s = { address, id: bytesToHex(address) };
+      this.addresses.set(tx.scheme, tx.sender, s);
+    }
+    return s;
   }
 
   private committedNonceOf(p: Prepared): number {
@@ -374,7 +445,7 @@ export class Mempool {
   private check(p: Prepared, admitting: boolean): Checked {
     const fail = (code: MempoolErrorCode, message: string, meta?: Record<string, unknown>): Checked => ({
       ok: false,
-      error: mempoolError(code, message, meta),
+      error: refusal(code, message, meta),
     });
     if (this.closed) return fail(MempoolErrorCode.CLOSED, "mempool is closed");
     if (this.byHash.has(p.hashHex)) return fail(MempoolErrorCode.DUPLICATE, "tx is already in the pool");
@@ -395,10 +466,7 @@ export class Mempool {
       return fail(MempoolErrorCode.NONCE_TOO_LOW, "nonce already used", { nonce: tx.nonce, next: committed });
     }
     const s = this.senders.get(p.senderId);
-    if (
-      s?.txs.has(tx.nonce) === true ||
-      (!admitting && this.inflightSlots.has(`${p.senderId}:${tx.nonce}`))
-    ) {
+    if (s?.txs.has(tx.nonce) === true || (!admitting && this.inflightSlots.has(p.slot))) {
       return fail(MempoolErrorCode.NONCE_CONFLICT, "the sender already has a tx with this nonce", {
         nonce: tx.nonce,
       });
@@ -447,7 +515,7 @@ export class Mempool {
 
   private reserve(p: Prepared): void {
     this.inflightHashes.add(p.hashHex);
-    this.inflightSlots.add(`${p.senderId}:${p.tx.nonce}`);
+    this.inflightSlots.add(p.slot);
     this.inflightCount++;
     this.inflightBytes += p.bytes.length;
     this.inflightBySender.set(p.senderId, (this.inflightBySender.get(p.senderId) ?? 0) + 1);
@@ -455,7 +523,7 @@ export class Mempool {
 
   private release(p: Prepared): void {
     this.inflightHashes.delete(p.hashHex);
-    this.inflightSlots.delete(`${p.senderId}:${p.tx.nonce}`);
+    this.inflightSlots.delete(p.slot);
     this.inflightCount--;
     this.inflightBytes -= p.bytes.length;
     const n = this.inflightBySender.get(p.senderId) ?? 0;
@@ -463,13 +531,15 @@ export class Mempool {
     else this.inflightBySender.set(p.senderId, n - 1);
   }
 
-  private flushBatch(): void {
-    if (this.batch.length === 0) return;
+  /** Verifies and admits the batch collected so far; the job (undefined when there was nothing). */
+  private flushBatch(): Promise<void> | undefined {
+    if (this.batch.length === 0) return undefined;
     const batch = this.batch;
     this.batch = [];
     const job = this.verifyAndAdmit(batch);
     this.running.add(job);
     void job.finally(() => this.running.delete(job));
+    return job;
   }
 
   private async verifyAndAdmit(
@@ -477,7 +547,10 @@ export class Mempool {
   ): Promise<void> {
     let verdicts: boolean[];
     try {
-      verdicts = await this.verifier.verify(batch.map((b) => b.prepared.tx));
+      verdicts = await this.verifier.verify(
+        batch.map((b) => b.prepared.tx),
+        batch.map((b) => b.prepared.bytes),
+      );
     } catch (e) {
       this.log.error("signature verification failed", { error: String(e) });
       verdicts = batch.map((b) => this.verifier.verifyInline(b.prepared.tx));
@@ -487,10 +560,7 @@ export class Mempool {
       this.release(prepared);
       if (verdicts[i] !== true) {
         resolve(
-          this.refuse(
-            mempoolError(MempoolErrorCode.BAD_SIGNATURE, "signature does not verify"),
-            prepared.hashHex,
-          ),
+          this.refuse(refusal(MempoolErrorCode.BAD_SIGNATURE, "signature does not verify"), prepared.hashHex),
         );
         continue;
       }

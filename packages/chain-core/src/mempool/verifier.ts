@@ -10,6 +10,7 @@ import {
   type SignedTx,
   type TxKindRegistry,
   txSignBytes,
+  txSignBytesFromCanonical,
   verifyTxSignature,
 } from "@tandem/ledger";
 import { type Logger, silentLogger } from "../logger.js";
@@ -135,8 +136,11 @@ export class TxSignatureVerifier {
     }
   }
 
-  /** One verdict per tx, in order. */
-  async verify(txs: readonly SignedTx[]): Promise<boolean[]> {
+  /**
+   * One verdict per tx, in order. `canonical[i]`, when given, is the canonical encoding `txs[i]` was
+   * decoded from: the sign bytes are then hashed from it instead of re-encoding the tx.
+   */
+  async verify(txs: readonly SignedTx[], canonical?: readonly Uint8Array[]): Promise<boolean[]> {
     const out = new Array<boolean>(txs.length).fill(false);
     const ed: number[] = [];
     for (let i = 0; i < txs.length; i++) if ((txs[i] as SignedTx).scheme === "ed25519") ed.push(i);
@@ -163,7 +167,12 @@ export class TxSignatureVerifier {
         const o = j * RECORD;
         records.set(tx.sender, o);
         records.set(tx.signature, o + 32);
-        records.set(txSignBytes(tx, { hash: this.opts.hash, registry: this.opts.registry }), o + 96);
+        const enc = canonical?.[idx[j] as number];
+        const opts = { hash: this.opts.hash, registry: this.opts.registry };
+        records.set(
+          enc === undefined ? txSignBytes(tx, opts) : txSignBytesFromCanonical(enc, tx, opts),
+          o + 96,
+        );
       }
       jobs.push(
         pool.verify(records, idx.length).then(

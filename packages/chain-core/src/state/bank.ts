@@ -106,9 +106,17 @@ export class Bank {
 /** Name of the {@link bankModule}. */
 export const BANK_MODULE_NAME = "bank";
 
+/** Modules made by {@link bankModule}: the state machine runs their transfers on a fast path. */
+const builtInBanks = new WeakSet<StateModule>();
+
+/** Whether `m` is a module made by {@link bankModule} (its `transfer` semantics are known exactly). */
+export function isBuiltInBank(m: StateModule): boolean {
+  return builtInBanks.has(m);
+}
+
 /** Executes `transfer` txs: sender → `to`, one denom, amount > 0 (the codec refuses 0). */
 export function bankModule(): StateModule {
-  return {
+  const m: StateModule = {
     name: BANK_MODULE_NAME,
     kinds: [TRANSFER_KIND],
     execute(ctx: TxContext, tx: SignedTx): undefined {
@@ -123,4 +131,6 @@ export function bankModule(): StateModule {
       return undefined;
     },
   };
+  builtInBanks.add(m);
+  return m;
 }

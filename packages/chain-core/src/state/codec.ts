@@ -47,6 +47,66 @@ function decodeStored<T>(bytes: Uint8Array, what: string, read: (r: Reader) => T
   }
 }
 
+// Hot-path forms of the account and amount codecs (same bytes; no reader or writer objects).
+const U64_MASK = (1n << 64n) - 1n;
+
+function u32(v: Uint8Array, o: number): number {
+  return (
+    (v[o] as number) * 0x1000000 +
+    (((v[o + 1] as number) << 16) | ((v[o + 2] as number) << 8) | (v[o + 3] as number))
+  );
+}
+
+/** A stored u128 amount (16 bytes, big-endian), or undefined when it is not 16 bytes. */
+export function readAmount(v: Uint8Array): bigint | undefined {
+  if (v.length !== 16) return undefined;
+  // Below 2^53 (every realistic balance): one number, one bigint.
+  if (u32(v, 0) === 0 && u32(v, 4) === 0 && u32(v, 8) <= 0x1f_ffff)
+    return BigInt(u32(v, 8) * 0x1_0000_0000 + u32(v, 12));
+  const dv = new DataView(v.buffer, v.byteOffset, 16);
+  return (dv.getBigUint64(0) << 64n) | dv.getBigUint64(8);
+}
+
+/** Writes `n` (a safe integer ≥ 0) as a big-endian u64 at `o`. */
+function putU64(out: Uint8Array, o: number, n: number): void {
+  const hi = Math.floor(n / 0x1_0000_0000);
+  const lo = n >>> 0;
+  out[o + 1] = hi >>> 16;
+  out[o + 2] = (hi >>> 8) & 0xff;
+  out[o + 3] = hi & 0xff;
+  out[o + 4] = lo >>> 24;
+  out[o + 5] = (lo >>> 16) & 0xff;
+  out[o + 6] = (lo >>> 8) & 0xff;
+  out[o + 7] = lo & 0xff;
+}
+
+/** The stored form of an amount (the bytes of `encodeAmount`). */
+export function writeAmount(a: bigint): Uint8Array {
+  const out = new Uint8Array(16);
+  if (a <= 0x1f_ffff_ffff_ffffn) {
+    putU64(out, 8, Number(a));
+    return out;
+  }
+  const dv = new DataView(out.buffer);
+  dv.setBigUint64(0, a >> 64n);
+  dv.setBigUint64(8, a & U64_MASK);
+  return out;
+}
+
+/** The stored form of an account nonce (the bytes of `encodeAccountNonce`). */
+export function writeNonce(n: number): Uint8Array {
+  if (!Number.isSafeInteger(n) || n < 0) return encodeAccountNonce(n);
+  const out = new Uint8Array(8);
+  putU64(out, 0, n);
+  return out;
+}
+
+/** `decodeAccountNonce` without its reader for the usual 8-byte safe value (anything else: the codec). */
+export function readNonce(v: Uint8Array): number {
+  if (v.length !== 8 || (v[0] as number) !== 0 || (v[1] as number) > 0x1f) return decodeAccountNonce(v);
+  return u32(v, 0) * 0x1_0000_0000 + u32(v, 4);
+}
+
 export function encodeAccountNonce(nonce: number): Uint8Array {
   return new Writer(8).u64(nonce).finish();
 }

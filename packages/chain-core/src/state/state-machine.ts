@@ -22,7 +22,7 @@
  * wrote. State reads during execution go through the block overlay to the latest-value index (one store
  * read per key); reads at past heights and proofs go through the tree.
  */
-import { bytesToHex, compareBytes } from "@tandem/crypto";
+import { bytesToHex, compareBytes, equalBytes, utf8ToBytes } from "@tandem/crypto";
 import {
   ADDRESS_LENGTH,
   accountAddress,
@@ -37,13 +37,16 @@ import {
   isChainId,
   isDenom,
   LedgerError,
+  MAX_AMOUNT,
   MAX_TX_RESULT_DATA,
   resultsRoot,
   type SignedTx,
   type SmtUpdate,
-  smtApply,
+  smtApplyHashed,
   smtGet,
   smtProve,
+  TRANSFER_KIND,
+  type TransferPayload,
   TX_RESULT_OK,
   type TxKindRegistry,
   txHash,
@@ -55,22 +58,26 @@ import {
 import { ChainCoreError, ChainCoreErrorCode } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { KvStore, WriteBatch } from "../store/interface.js";
-import { Bank, bankModule } from "./bank.js";
+import { Bank, bankModule, isBuiltInBank } from "./bank.js";
 import {
   assertEvent,
   decodeAccountNonce,
   decodeBlockResults,
   decodeHeightRecord,
   decodeMeta,
-  encodeAccountNonce,
   encodeBlockResults,
   encodeHeightRecord,
   encodeMeta,
   MAX_BLOCK_EVENTS,
   MAX_EVENTS,
+  readAmount,
+  readNonce,
   type StateMeta,
+  writeAmount,
+  writeNonce,
 } from "./codec.js";
 import { StateErrorCode, stateError, TxErrorCode } from "./errors.js";
+import { GenerationalCache } from "./gen-cache.js";
 import { governanceModule } from "./governance.js";
 import type {
   BlockExecution,
@@ -92,15 +99,18 @@ import type {
 import {
   accountKey,
   blockResultsKey,
+  denomKey,
   heightRecordKey,
   latestValueKey,
   STATE_META_KEY,
+  smtNodeKey,
   stateTreeKey,
   stateValueKey,
   VALIDATOR_SET_KEY,
 } from "./keys.js";
 import { defaultStateMachineOptions, type StateMachineModules, type StateMachineOptions } from "./options.js";
-import { keyId, MeteredAccess, Overlay, type ParentReader } from "./overlay.js";
+import { GAS, keyId, MeteredAccess, Overlay, type ParentReader } from "./overlay.js";
+import { SenderCache } from "./sender-cache.js";
 import { KvSmtNodeStore } from "./smt-store.js";
 
 const EMPTY = new Uint8Array(0);
@@ -108,6 +118,52 @@ const RESULT_CODE_RE = /^[A-Z][A-Z0-9_]{0,63}$/;
 const MODULE_NAME_RE = /^[a-z][a-z0-9_-]{0,31}$/;
 /** Gas charged to every tx before its module runs. */
 const TX_BASE_GAS = 1000;
+const BAL_PREFIX = utf8ToBytes("bal/");
+/** A stored sparse-Merkle node: tag ‖ 32 ‖ 32 (ledger `encodeSmtNode`). */
+const SMT_NODE_BYTES = 65;
+
+/**
+ * Indices of `keys` in byte order of the keys, one per distinct key (the last one given, as a map
+ * would keep). Sorted by the first 8 bytes as two numbers, then by the whole key: the store keys here
+ * differ within their first 8 bytes almost always (a 4-byte prefix, then a hash).
+ */
+function sortedUnique(keys: readonly Uint8Array[]): number[] {
+  const n = keys.length;
+  const hi = new Float64Array(n);
+  const lo = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = keys[i] as Uint8Array;
+    let h = 0;
+    let l = 0;
+    for (let j = 0; j < 4; j++) h = h * 256 + (k[j] ?? 0);
+    for (let j = 4; j < 8; j++) l = l * 256 + (k[j] ?? 0);
+    hi[i] = h;
+    lo[i] = l;
+  }
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort(
+    (a, b) =>
+      (hi[a] as number) - (hi[b] as number) ||
+      (lo[a] as number) - (lo[b] as number) ||
+      compareBytes(keys[a] as Uint8Array, keys[b] as Uint8Array) ||
+      a - b,
+  );
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = order[i] as number;
+    const b = order[i + 1];
+    if (
+      b !== undefined &&
+      hi[a] === hi[b] &&
+      lo[a] === lo[b] &&
+      compareBytes(keys[a] as Uint8Array, keys[b] as Uint8Array) === 0
+    )
+      continue;
+    out.push(a);
+  }
+  return out;
+}
 
 /** The code a thrown value fails a tx with: a coded error's own code, TX_INTERNAL for anything else. */
 function failureCode(e: unknown): string {
@@ -162,6 +218,16 @@ export class StateMachine {
   private readonly maxBlockTxs: number;
   private readonly verifySm9: StateMachineModules["verifySm9"];
   private metaCache: StateMeta | undefined;
+  /** The built-in bank module when it executes `transfer`: its transfers take {@link transferFast}. */
+  private readonly fastBank: StateModule | undefined;
+  /** Account address by scheme and sender key (saves a hash per tx). */
+  private readonly addresses = new SenderCache<Uint8Array>();
+  /** Hex of addresses (transfer events). */
+  private readonly hexes = new SenderCache<string>();
+  /** Tree key H(raw key) by raw key id, across blocks (saves a hash per key a block touches). */
+  private readonly treeKeyCache = new GenerationalCache<string, Uint8Array>(100_000);
+  /** `denom/<denom>` key, its id and the denom's UTF-8 bytes, by denom. */
+  private readonly denomKeys = new Map<string, { key: Uint8Array; id: string; bytes: Uint8Array }>();
 
   private constructor(opts: StateMachineOptions, deps: StateMachineModules, modules: readonly StateModule[]) {
     this.chainId = opts.chainId;
@@ -200,6 +266,8 @@ export class StateMachine {
         this.byKind.set(registered.kind, m);
       }
     }
+    const transfers = this.byKind.get(TRANSFER_KIND.kind);
+    this.fastBank = transfers !== undefined && isBuiltInBank(transfers) ? transfers : undefined;
   }
 
   /**
@@ -314,8 +382,8 @@ export class StateMachine {
   /** The value of a raw state key at `height` (default: the last committed height). */
   get(key: Uint8Array, height?: number): Uint8Array | undefined {
     const at = this.rootAt(height);
+    if (at.latest) return this.store.get(latestValueKey(this.treeKeyOf(key, keyId(key))));
     const tk = stateTreeKey(key, this.hash);
-    if (at.latest) return this.store.get(latestValueKey(tk));
     const vh = smtGet(this.nodes, at.root, tk);
     return vh === null ? undefined : this.valueByHash(vh);
   }
@@ -561,16 +629,55 @@ export class StateMachine {
   private committedReader(treeKeys: Map<string, Uint8Array>): ParentReader {
     const cache = new Map<string, Uint8Array | undefined>();
     return (key, id) => {
-      if (cache.has(id)) return cache.get(id);
-      let tk = treeKeys.get(id);
-      if (tk === undefined) {
-        tk = stateTreeKey(key, this.hash);
-        treeKeys.set(id, tk);
-      }
+      const hit = cache.get(id);
+      if (hit !== undefined || cache.has(id)) return hit;
+      const tk = this.treeKeyOf(key, id);
+      treeKeys.set(id, tk);
       const v = this.store.get(latestValueKey(tk));
       cache.set(id, v);
       return v;
     };
+  }
+
+  /** H(raw key), cached across blocks (the arrays are shared: never mutated). */
+  private treeKeyOf(key: Uint8Array, id: string): Uint8Array {
+    let tk = this.treeKeyCache.get(id);
+    if (tk === undefined) {
+      tk = stateTreeKey(key, this.hash);
+      this.treeKeyCache.set(id, tk);
+    }
+    return tk;
+  }
+
+  /** The sender's account address, cached by scheme and key (a shared array: never mutated). */
+  private senderAddress(tx: SignedTx): Uint8Array {
+    let a = this.addresses.get(tx.scheme, tx.sender);
+    if (a === undefined) {
+      a = accountAddress(tx.scheme, tx.sender, this.hash);
+      this.addresses.set(tx.scheme, tx.sender, a);
+    }
+    return a;
+  }
+
+  /** Lower-case hex of an address, cached (event attributes). */
+  private hexOf(address: Uint8Array): string {
+    let h = this.hexes.get("", address);
+    if (h === undefined) {
+      h = bytesToHex(address);
+      this.hexes.set("", address, h);
+    }
+    return h;
+  }
+
+  private denomKeyOf(denom: string): { key: Uint8Array; id: string; bytes: Uint8Array } {
+    let d = this.denomKeys.get(denom);
+    if (d === undefined) {
+      if (this.denomKeys.size >= 1024) this.denomKeys.clear();
+      const key = denomKey(denom);
+      d = { key, id: keyId(key), bytes: utf8ToBytes(denom) };
+      this.denomKeys.set(denom, d);
+    }
+    return d;
   }
 
   private readValidators(state: StateAccess): ValidatorSet {
@@ -641,13 +748,14 @@ export class StateMachine {
     if (module === undefined) return fail(TxErrorCode.UNKNOWN_KIND, `no module handles kind ${tx.kind}`);
     let sender: Uint8Array;
     try {
-      sender = accountAddress(tx.scheme, tx.sender, this.hash);
+      sender = this.senderAddress(tx);
     } catch (e) {
       return fail(TxErrorCode.MALFORMED, messageOf(e));
     }
     const acct = accountKey(sender);
-    const stored = overlay.get(acct);
-    const next = stored === undefined ? 0 : decodeAccountNonce(stored);
+    const acctId = keyId(acct);
+    const stored = overlay.read(acct, acctId);
+    const next = stored === undefined ? 0 : readNonce(stored);
     if (tx.nonce < next) return fail(TxErrorCode.NONCE_TOO_LOW, `nonce ${tx.nonce} < next nonce ${next}`);
     if (tx.nonce > next) return fail(TxErrorCode.NONCE_TOO_HIGH, `nonce ${tx.nonce} > next nonce ${next}`);
     if (opts.preVerified === undefined || !opts.preVerified.has(hashHex)) {
@@ -661,8 +769,12 @@ export class StateMachine {
       });
       if (!ok) return fail(TxErrorCode.BAD_SIGNATURE, "signature does not verify");
     }
-    overlay.set(acct, encodeAccountNonce(next + 1));
+    overlay.writes.set(acctId, { key: acct, value: writeNonce(next + 1) });
     const baseGas = TX_BASE_GAS + bytes.length;
+    if (module === this.fastBank && tx.kind === TRANSFER_KIND.kind) {
+      const done = this.transferFast(tx.payload as TransferPayload, sender, hash, baseGas, overlay);
+      if (done !== undefined) return done;
+    }
     const txOverlay = new Overlay(overlay.read);
     const metered = new MeteredAccess(txOverlay);
     const events: StateEvent[] = [];
@@ -671,7 +783,7 @@ export class StateMachine {
       tx,
       txHash: hash,
       txIndex: index,
-      sender,
+      sender: sender.slice(),
     };
     let data: Uint8Array;
     try {
@@ -690,6 +802,76 @@ export class StateMachine {
   }
 
   /**
+   * A `transfer` of the built-in bank module without the generic machinery (tx overlay, metered access,
+   * context, defensive copies): the same reads, writes, gas and event as `Bank.transfer` under
+   * `MeteredAccess`, writing straight into the block overlay. Only the success path runs here: a bad
+   * amount or recipient, an unknown denom, insufficient funds, an overflow, a self-transfer or an
+   * unusual stored value returns undefined before anything is written, and the generic path then
+   * produces the exact outcome.
+   */
+  private transferFast(
+    p: TransferPayload,
+    sender: Uint8Array,
+    hash: Uint8Array,
+    baseGas: number,
+    overlay: Overlay,
+  ): StateTxResult | undefined {
+    const { amount, to, denom } = p;
+    if (typeof amount !== "bigint" || amount <= 0n || amount > MAX_AMOUNT) return undefined;
+    if (!(to instanceof Uint8Array) || to.length !== ADDRESS_LENGTH || typeof denom !== "string")
+      return undefined;
+    // The event's limits (assertEvent) hold for any denom this short.
+    if (denom.length > 256 || equalBytes(sender, to)) return undefined;
+    const d = this.denomKeyOf(denom);
+    const supply = overlay.read(d.key, d.id);
+    if (supply === undefined) return undefined;
+    let gas = GAS.read + GAS.perByte * supply.length;
+    const fromKey = this.balanceKeyOf(sender, d.bytes);
+    const fromId = keyId(fromKey);
+    const fv = overlay.read(fromKey, fromId);
+    gas += GAS.read + GAS.perByte * (fv?.length ?? 0);
+    const have = fv === undefined ? 0n : readAmount(fv);
+    if (have === undefined || have < amount) return undefined;
+    const toKey = this.balanceKeyOf(to, d.bytes);
+    const toId = keyId(toKey);
+    const tv = overlay.read(toKey, toId);
+    gas += GAS.read + GAS.perByte * (tv?.length ?? 0);
+    const theirs = tv === undefined ? 0n : readAmount(tv);
+    if (theirs === undefined || theirs + amount > MAX_AMOUNT) return undefined;
+    const left = have - amount;
+    if (left === 0n) {
+      overlay.writes.set(fromId, { key: fromKey, value: null });
+      gas += GAS.delete;
+    } else {
+      overlay.writes.set(fromId, { key: fromKey, value: writeAmount(left) });
+      gas += GAS.write + GAS.perByte * (fromKey.length + 16);
+    }
+    overlay.writes.set(toId, { key: toKey, value: writeAmount(theirs + amount) });
+    gas += GAS.write + GAS.perByte * (toKey.length + 16);
+    const events: StateEvent[] = [
+      {
+        type: "transfer",
+        attributes: [
+          ["sender", this.hexOf(sender)],
+          ["recipient", this.hexOf(to)],
+          ["denom", denom],
+          ["amount", amount.toString()],
+        ],
+      },
+    ];
+    return { code: TX_RESULT_OK, data: EMPTY, hash, gasUsed: baseGas + gas, events };
+  }
+
+  /** `bal/<address><denom>` (the bytes of `balanceKey`). */
+  private balanceKeyOf(address: Uint8Array, denomBytes: Uint8Array): Uint8Array {
+    const out = new Uint8Array(BAL_PREFIX.length + ADDRESS_LENGTH + denomBytes.length);
+    out.set(BAL_PREFIX);
+    out.set(address, BAL_PREFIX.length);
+    out.set(denomBytes, BAL_PREFIX.length + ADDRESS_LENGTH);
+    return out;
+  }
+
+  /**
    * One batched tree update over every key the overlay wrote, and the store write batch: tree nodes,
    * values by hash, the latest-value index, results, the height record and the meta record, sorted by key
    * (deterministic bytes for a deterministic execution).
@@ -705,25 +887,44 @@ export class StateMachine {
     treeKeys: ReadonlyMap<string, Uint8Array>,
   ): BuiltBatch {
     const updates: SmtUpdate[] = [];
-    const puts = new Map<string, readonly [Uint8Array, Uint8Array]>();
-    const dels = new Map<string, Uint8Array>();
+    const putKeys: Uint8Array[] = [];
+    const putValues: Uint8Array[] = [];
+    const delKeys: Uint8Array[] = [];
     const put = (k: Uint8Array, v: Uint8Array): void => {
-      puts.set(keyId(k), [k, v]);
+      putKeys.push(k);
+      putValues.push(v);
     };
     for (const [id, e] of overlay.writes) {
-      const tk = treeKeys.get(id) ?? stateTreeKey(e.key, this.hash);
-      updates.push([tk, e.value]);
+      const tk = treeKeys.get(id) ?? this.treeKeyOf(e.key, id);
       const lk = latestValueKey(tk);
       if (e.value === null) {
-        dels.set(keyId(lk), lk);
+        updates.push([tk, null]);
+        delKeys.push(lk);
       } else {
+        // One hash of the value, for its store key and its tree leaf.
+        const vh = this.hash(e.value);
+        updates.push([tk, vh]);
         put(lk, e.value);
-        put(stateValueKey(this.hash(e.value)), e.value);
+        put(stateValueKey(vh), e.value);
       }
     }
-    const { root, nodes } = smtApply(this.nodes, baseRoot, updates, this.hash);
+    const { root, nodes } = smtApplyHashed(this.nodes, baseRoot, updates, this.hash);
     this.nodes.put(nodes);
-    for (const [k, v] of KvSmtNodeStore.puts(nodes)) put(k, v);
+    // Node encodings as views into one buffer (one allocation per block, not per node).
+    const slab = new Uint8Array(nodes.length * SMT_NODE_BYTES);
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i] as (typeof nodes)[number];
+      const o = i * SMT_NODE_BYTES;
+      if (n.kind === "leaf") {
+        slab.set(n.key, o + 1);
+        slab.set(n.valueHash, o + 33);
+      } else {
+        slab[o] = 1;
+        slab.set(n.left, o + 1);
+        slab.set(n.right, o + 33);
+      }
+      put(smtNodeKey(n.hash), slab.subarray(o, o + SMT_NODE_BYTES));
+    }
     put(
       blockResultsKey(height),
       encodeBlockResults({
@@ -742,10 +943,10 @@ export class StateMachine {
       }),
     );
     put(STATE_META_KEY, encodeMeta({ height, stateRoot: root }));
-    // keyId strings have one UTF-16 unit per byte, so string order is byte order (and much faster).
-    const byId = <T>(m: Map<string, T>): T[] => [...m.keys()].sort().map((id) => m.get(id) as T);
-    const sortedPuts = byId(puts);
-    const sortedDels = byId(dels);
+    const sortedPuts = sortedUnique(putKeys).map(
+      (i) => [putKeys[i] as Uint8Array, putValues[i] as Uint8Array] as const,
+    );
+    const sortedDels = sortedUnique(delKeys).map((i) => delKeys[i] as Uint8Array);
     return { root, batch: { put: sortedPuts, del: sortedDels } };
   }
 }

@@ -59,6 +59,11 @@ export interface Libp2pPeerNetworkOptions {
   requestTimeoutMs?: number;
   /** Largest getBlocks response accepted, and served; default 16 MiB. */
   maxBlocksResponseBytes?: number;
+  /**
+   * A re-broadcast of this node's own message (same bytes, which gossipsub drops as a duplicate) goes
+   * directly to each subscribed peer that has not been sent it for this long; default 2000 ms.
+   */
+  resendAfterMs?: number;
   logger?: Logger;
 }
 
@@ -80,6 +85,7 @@ export const defaultLibp2pPeerNetworkOptions = {
   maxMessageBytes: 1024 * 1024,
   requestTimeoutMs: 10_000,
   maxBlocksResponseBytes: 16 * 1024 * 1024,
+  resendAfterMs: 2000,
 } as const;
 
 /** The p2p package's default ceiling of a topic limit: its RPC frame limit minus 1 KiB of envelope. */
@@ -105,6 +111,7 @@ interface Resolved {
   readonly chainId: string;
   readonly requestTimeoutMs: number;
   readonly maxBlocksResponseBytes: number;
+  readonly resendAfterMs: number;
   readonly limits: Readonly<Record<NetworkTopic, number>>;
 }
 
@@ -133,6 +140,7 @@ function resolve(opts: Libp2pPeerNetworkOptions): Resolved {
     opts.maxBlocksResponseBytes,
     d.maxBlocksResponseBytes,
   );
+  const resendAfterMs = positiveInt(issues, "resendAfterMs", opts.resendAfterMs, d.resendAfterMs);
   if (issues.length > 0) {
     throw new RuntimeError(RuntimeErrorCode.CONFIG_INVALID, "invalid libp2p network options", { issues });
   }
@@ -140,6 +148,7 @@ function resolve(opts: Libp2pPeerNetworkOptions): Resolved {
     chainId: opts.chainId,
     requestTimeoutMs,
     maxBlocksResponseBytes,
+    resendAfterMs,
     limits: {
       txs: maxMessageBytes,
       votes: maxMessageBytes,
@@ -208,7 +217,8 @@ export class Libp2pPeerNetwork implements PeerNetwork {
   private readonly inflight = new Set<AbortController>();
   private directInflight = 0;
   /** Own gossip messages (sha256 of topic code ‖ bytes) → peers they went to; oldest first. */
-  private readonly sentTo = new Map<string, Set<string>>();
+  /** Own published messages: when each peer was last sent one (gossip or direct), ms. */
+  private readonly sentTo = new Map<string, Map<string, number>>();
 
   private constructor(
     private readonly p2p: P2PNode,
@@ -407,25 +417,29 @@ export class Libp2pPeerNetwork implements PeerNetwork {
 
   /**
    * Publishes on the topic. gossipsub drops identical bytes seen in the last 2 minutes, so the engine's
-   * re-broadcasts of its own proposals and votes go nowhere; peers that joined the topic since the first
-   * publish (a restarted node) get such a re-broadcast directly instead, once.
+   * periodic re-broadcasts of its own proposals and votes would go nowhere: a peer that missed one (it
+   * restarted, was still syncing, or was not in the mesh yet) would never get it, and a round could wait
+   * forever on a vote. A re-broadcast therefore goes directly to every subscribed peer not sent that
+   * message in the last `resendAfterMs`, which is the "keep sending peers the votes they may lack" of
+   * Tendermint's gossip.
    */
   private gossip(topic: NetworkTopic, data: Uint8Array): void {
     const key = createHash("sha256").update(Uint8Array.of(TOPIC_CODES[topic])).update(data).digest("base64");
     this.p2p.publish(this.topics[topic], data).then(
       (r) => {
         if (this.closed) return;
+        const now = Date.now();
         if (!r.duplicate) {
           this.stats.published++;
-          if (r.recipients.length > 0) this.remember(key, r.recipients);
+          this.remember(key, r.recipients, now);
           return;
         }
         const sentTo = this.sentTo.get(key);
         if (sentTo === undefined) return; // seen from another node, not published by this one
-        const subscribers = new Set(this.p2p.topicPeers(this.topics[topic]));
-        for (const peer of this.p2p.peers()) {
-          if (sentTo.has(peer) || !subscribers.has(peer)) continue;
-          sentTo.add(peer);
+        for (const peer of this.p2p.topicPeers(this.topics[topic])) {
+          const last = sentTo.get(peer);
+          if (last !== undefined && now - last < this.cfg.resendAfterMs) continue;
+          sentTo.set(peer, now);
           this.send(peer, topic, data);
         }
       },
@@ -435,8 +449,9 @@ export class Libp2pPeerNetwork implements PeerNetwork {
     );
   }
 
-  private remember(key: string, recipients: readonly string[]): void {
-    this.sentTo.set(key, new Set(recipients));
+  private remember(key: string, recipients: readonly string[], now: number): void {
+    // Remembered even with no recipients: a node's first votes after a restart often find no mesh yet.
+    this.sentTo.set(key, new Map(recipients.map((p) => [p, now])));
     if (this.sentTo.size > MAX_REMEMBERED) {
       const oldest = this.sentTo.keys().next().value;
       if (oldest !== undefined) this.sentTo.delete(oldest);
