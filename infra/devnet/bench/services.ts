@@ -58,8 +58,7 @@ const cluster = await Cluster.open({
   homeNodes: 0,
   accounts,
   logLevel: "warn",
-  // Four nodes share two cores here: one Ed25519 thread per node (a deployment node has its own cores).
-  tuning: { emptyBlockWaitMs: 200, mempoolMaxTxs: 50_000, verifyWorkers: 1 },
+  tuning: { emptyBlockWaitMs: 200, mempoolMaxTxs: 50_000 },
 });
 const chain: ClusterChain = cluster.chain("enterprise");
 const nodes = cluster.nodesOf(chain.chainId).map((n) => n.name);
