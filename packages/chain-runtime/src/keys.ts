@@ -171,22 +171,39 @@ export async function writeNodeKeyFile(
   }
 }
 
-/** Reads a key file; KEY_FILE_PERMISSIONS when group or others have any access to it. */
-export async function readNodeKeyFile(path: string): Promise<NodeKey> {
+/**
+ * Reads a file holding secrets (a node or account key file). KEY_FILE_PERMISSIONS when group or others
+ * have any access to it, as ssh refuses such keys; `unreadable` makes the error for a missing or
+ * unreadable file.
+ */
+export async function readPrivateFile(
+  path: string,
+  what: string,
+  unreadable: (e: unknown) => Error,
+): Promise<string> {
   let mode: number;
   let text: string;
   try {
     mode = (await stat(path)).mode;
     text = await readFile(path, "utf8");
   } catch (e) {
-    throw invalid(`cannot read key file ${path}: ${(e as Error).message}`, { path }, e);
+    throw unreadable(e);
   }
   if ((mode & (constants.S_IRWXG | constants.S_IRWXO)) !== 0) {
+    const m = (mode & 0o777).toString(8);
     throw new RuntimeError(
       RuntimeErrorCode.KEY_FILE_PERMISSIONS,
-      `key file ${path} is accessible by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${path}`,
-      { path, mode: (mode & 0o777).toString(8) },
+      `${what} ${path} is accessible by others (mode ${m}); run chmod 600 ${path}`,
+      { path, mode: m },
     );
   }
+  return text;
+}
+
+/** Reads a node key file (see {@link readPrivateFile} for the permission rule). */
+export async function readNodeKeyFile(path: string): Promise<NodeKey> {
+  const text = await readPrivateFile(path, "key file", (e) =>
+    invalid(`cannot read key file ${path}: ${(e as Error).message}`, { path }, e),
+  );
   return parseNodeKeyFile(text, path);
 }

@@ -3,8 +3,8 @@
  * `{type, scheme, secretKey, publicKey}` (lower-case hex), written 0600 and exclusive, refused on read when
  * group or others may access it. The address is not stored: it depends on the chain's hash suite.
  */
-import { constants } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+
+import { readPrivateFile } from "@tandem/chain-runtime";
 import { bytesToHex, ed25519, hexToBytes, randomBytes } from "@tandem/crypto";
 import { accountAddress, type HashName, hashSuite } from "@tandem/ledger";
 import { z } from "zod";
@@ -89,25 +89,8 @@ export async function writeAccountKeyFile(path: string, key: AccountKey, opts: {
 
 /** Reads an account key file; KEY_FILE_PERMISSIONS when group or others have any access to it. */
 export async function readAccountKeyFile(path: string): Promise<AccountKey> {
-  let mode: number;
-  let text: string;
-  try {
-    mode = (await stat(path)).mode;
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw invalid(
-      `cannot read account key file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`,
-      { path },
-      e,
-    );
-  }
-  if ((mode & (constants.S_IRWXG | constants.S_IRWXO)) !== 0) {
-    const m = (mode & 0o777).toString(8);
-    throw new CliError(
-      "KEY_FILE_PERMISSIONS",
-      `account key file ${path} is accessible by others (mode ${m}); run chmod 600 ${path}`,
-      { path, mode: m },
-    );
-  }
+  const text = await readPrivateFile(path, "account key file", (e) =>
+    invalid(`cannot read account key file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`, { path }, e),
+  );
   return parseAccountKeyFile(text, path);
 }
