@@ -3,9 +3,9 @@
  * whichever node of the queue group answers: status tables and tests that compare nodes.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
-import { nodeRpcSubject, RpcError, type RpcMethodName, type RpcResult } from "@tandem/chain-runtime";
+import { ChainRpcClient, type RpcMethodName, type RpcRequest, type RpcResult } from "@tandem/chain-runtime";
 
-export async function nodeCall<M extends RpcMethodName>(
+export function nodeCall<M extends RpcMethodName>(
   nc: NatsConnection,
   chainId: string,
   node: string,
@@ -13,13 +13,5 @@ export async function nodeCall<M extends RpcMethodName>(
   params: Record<string, unknown> = {},
   timeoutMs = 5000,
 ): Promise<RpcResult<M>> {
-  const msg = await nc.request(nodeRpcSubject(chainId, method, node), JSON.stringify(params), {
-    timeout: timeoutMs,
-  });
-  const env = msg.json() as { ok: boolean; result?: unknown; error?: { code: string; message: string } };
-  if (!env.ok) {
-    const e = env.error ?? { code: "RPC_INTERNAL", message: "reply without an error" };
-    throw new RpcError(e.code, e.message, e as unknown as Record<string, unknown>);
-  }
-  return env.result as RpcResult<M>;
+  return new ChainRpcClient(nc, chainId, { node, timeoutMs }).call(method, params as RpcRequest<M>);
 }

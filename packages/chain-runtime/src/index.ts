@@ -11,4 +11,3 @@ export * from "./network/index.js";
 export * from "./publish/index.js";
 export * from "./rpc/index.js";
 export * from "./runtime.js";
-export * from "./subjects.js";

@@ -15,10 +15,10 @@ import {
   type Logger,
   silentLogger,
 } from "@tandem/chain-core";
-import { bytesToHex, type HashFn } from "@tandem/crypto";
+import type { HashFn } from "@tandem/crypto";
 import { hashSuite, isLedgerError, parseChainId } from "@tandem/ledger";
 import { P2PNode } from "@tandem/p2p";
-import type { NodeConfig, Profile } from "./config.js";
+import type { NodeConfig } from "./config.js";
 import { profileDefaults } from "./config.js";
 import { RuntimeError, RuntimeErrorCode } from "./errors.js";
 import { type ChainGenesis, readGenesisFile } from "./genesis.js";
@@ -29,22 +29,6 @@ export interface NodeRuntimeOptions {
   logger?: Logger;
   /** Called once if the node stops on its own (a crash or unexpected error). */
   onFatal?: (error: unknown) => void;
-}
-
-/** A snapshot for status tables, health checks and `getStatus`. */
-export interface NodeRuntimeStatus {
-  readonly chainId: string;
-  readonly name: string;
-  readonly profile: Profile;
-  readonly peerId: string;
-  readonly height: number;
-  readonly headHash: string;
-  readonly mode: string;
-  readonly round: number | undefined;
-  readonly peers: number;
-  readonly validator: boolean;
-  readonly mempoolSize: number;
-  readonly listen: readonly string[];
 }
 
 /** The chain-core options of a profile, with the config's tuning on top. */
@@ -127,6 +111,11 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
   };
 }
 
+/** Whether this node signs votes: its key is a genesis validator's and the config does not opt out. */
+function votes(config: NodeConfig, chain: ChainGenesis, key: NodeKey): boolean {
+  return config.validator !== false && chain.validatorPeerIds.includes(key.p2p.peerId);
+}
+
 export class NodeRuntime {
   private stopped = false;
 
@@ -151,7 +140,7 @@ export class NodeRuntime {
     const key = await readNodeKeyFile(config.keyFile);
     const chain = await readGenesisFile(config.genesisFile);
     const hash = hashSuite(chain.hashSuite);
-    const isValidator = config.validator !== false && chain.validatorPeerIds.includes(key.p2p.peerId);
+    const isValidator = votes(config, chain, key);
     const name = config.name ?? key.p2p.peerId.slice(-8);
     await mkdir(join(config.dataDir, "chain"), { recursive: true, mode: 0o700 });
     const unlock = await lockDataDir(config.dataDir);
@@ -254,25 +243,7 @@ export class NodeRuntime {
   }
 
   get isValidator(): boolean {
-    return this.config.validator !== false && this.chain.validatorPeerIds.includes(this.key.p2p.peerId);
-  }
-
-  status(): NodeRuntimeStatus {
-    const n = this.node;
-    return {
-      chainId: this.chainId,
-      name: this.name,
-      profile: this.config.profile,
-      peerId: this.key.p2p.peerId,
-      height: n.height,
-      headHash: bytesToHex(n.headHash),
-      mode: n.mode,
-      round: n.consensusEngine?.round,
-      peers: this.p2p.peers().length,
-      validator: this.isValidator,
-      mempoolSize: n.mempool.size,
-      listen: this.p2p.multiaddrs,
-    };
+    return votes(this.config, this.chain, this.key);
   }
 
   /** Stops the node, the network and the store, in that order, then unlocks the data dir. Idempotent. */

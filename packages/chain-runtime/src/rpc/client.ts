@@ -19,6 +19,7 @@ import {
 import {
   type AccountResult,
   type BlockResult,
+  nodeRpcSubject,
   type RpcMethodName,
   type RpcRequest,
   type RpcResult,
@@ -33,6 +34,8 @@ import {
 export interface ChainRpcClientOptions {
   /** Per-request timeout (default 5000 ms). */
   timeoutMs?: number;
+  /** Ask this node only (its `….<method>.<node>` subject) instead of whichever node answers. */
+  node?: string;
 }
 
 const encoder = new TextEncoder();
@@ -42,6 +45,7 @@ const asHex = (v: string | Uint8Array): string => (typeof v === "string" ? v : b
 
 export class ChainRpcClient {
   readonly timeoutMs: number;
+  readonly node: string | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -49,13 +53,17 @@ export class ChainRpcClient {
     opts: ChainRpcClientOptions = {},
   ) {
     this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.node = opts.node;
     // Fails fast on a chain id that has no subject.
     rpcSubject(chainId, "getStatus");
   }
 
   /** Sends one request and unwraps the envelope. */
   async call<M extends RpcMethodName>(method: M, request: RpcRequest<M>): Promise<RpcResult<M>> {
-    const subject = rpcSubject(this.chainId, method);
+    const subject =
+      this.node === undefined
+        ? rpcSubject(this.chainId, method)
+        : nodeRpcSubject(this.chainId, method, this.node);
     let data: Uint8Array;
     try {
       const msg = await this.nc.request(subject, encoder.encode(JSON.stringify(request)), {

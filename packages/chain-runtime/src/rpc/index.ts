@@ -41,6 +41,7 @@ export {
   handleRpc,
   handleRpcBytes,
   isRpcMethodName,
+  nodeRpcSubject,
   RPC_MAX_BATCH,
   RPC_MAX_DENOMS,
   RPC_METHOD_NAMES,

@@ -423,6 +423,15 @@ export function rpcSubject(chainId: string, method: RpcMethodName): string {
   return `tandem.${chainSubjectToken(chainId)}.rpc.${method}`;
 }
 
+/**
+ * A node's own copy of a method's subject, `tandem.<chain>.rpc.<method>.<node>`. The chain-wide subject
+ * is served by a queue group (one node answers each request); this one by the named node only, for
+ * status tables and checks that compare nodes.
+ */
+export function nodeRpcSubject(chainId: string, method: RpcMethodName, nodeName: string): string {
+  return `${rpcSubject(chainId, method)}.${nodeName}`;
+}
+
 /** Every method's subject. */
 export function rpcSubjects(chainId: string): Record<RpcMethodName, string> {
   const out = {} as Record<RpcMethodName, string>;
