@@ -10,7 +10,8 @@
  * (c), default 100000), --only a,b,c,x,lmdb (default a,b,c; x = per-tx execution/admission costs of one
  * node, lmdb = LMDB durability modes), --window N (txs in flight, default 4000), --accounts N,
  * --workers N (Ed25519 threads per node), --bls-workers N, --presign-rate N, --store lmdb|memory,
- * --max-block-txs N (default 5000), --propose-timeout MS (consensus round-0 propose timeout, default 3000).
+ * --max-block-txs N (default 5000), --propose-timeout MS (consensus round-0 propose timeout, default 3000),
+ * --cpu-prof FILE (a CPU profile of the main thread over the timed window of (b)).
  *
  * Where the time goes (node --cpu-prof, 2026-11-25, after the execution/admission/SMT/hash work; 2 vCPU
  * shared with other agents' jobs, load average 4–7; window 4000, ≈1,100–1,200 tx/s; ≈1.2–1.3 ms of CPU
@@ -70,6 +71,8 @@ if (only.has("b")) {
     store: arg("store", "lmdb") === "memory" ? "memory" : "lmdb",
     blsWorkers: Number(arg("bls-workers", "1")),
     presignRate: Number(arg("presign-rate", "3000")),
+    layout: arg("layout", "threads") === "single" ? "single" : "threads",
+    ...(process.argv.includes("--cpu-prof") ? { cpuProfile: arg("cpu-prof", "") } : {}),
     ...(process.argv.includes("--propose-timeout")
       ? { proposeTimeoutMs: Number(arg("propose-timeout", "3000")) }
       : {}),

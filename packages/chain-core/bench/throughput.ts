@@ -1,16 +1,29 @@
 /**
- * (b) Committed transfers per second of 4 validators in ONE process: real ChainNodes over the in-memory
- * network, real Ed25519 tx signatures checked by each node's mempool (worker threads), BLS12-381 votes,
- * LMDB stores on disk in a temp dir. A load generator (the "gateway") submits signed transfers from
- * many accounts, each account pinned to one node, keeping at most `window` txs uncommitted. Txs are
- * signed before the timed run (signing is the clients' work, not the chain's).
- * Latency is submit → the block holding the tx is durable on node 0 (its `tx` event).
+ * (b) Committed transfers per second of 4 validators in ONE process: real ChainNodes, real Ed25519 tx
+ * signatures checked by each node's mempool, BLS12-381 votes, LMDB stores on disk in a temp dir.
+ * Two layouts of the same 4 nodes:
+ *   - `threads` (default): each node on its own worker thread, peers linked by message ports
+ *     ({@link PortNetwork}); the main thread only runs the load generator. The bound's premise: the 4
+ *     validators share the machine's cores.
+ *   - `single`: all 4 nodes on the main thread over the in-memory network (Ed25519 and BLS checks on
+ *     worker threads), as the simulator runs them: one core's worth of node work at most.
+ * A load generator (the "gateway") submits signed transfers from many accounts, each account pinned to
+ * one node, keeping at most `window` txs uncommitted. Txs are signed before the timed run (signing is
+ * the clients' work, not the chain's).
+ * Latency is submit → the block holding the tx is durable on node 0 (its `tx` / `block` event).
  */
 import { createPrivateKey, sign as nodeSign } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { bytesToHex, concatBytes, hexToBytes } from "@tandem/crypto";
 import { encodeTx, signTxWith, type TransferPayload, type UnsignedTx } from "@tandem/ledger";
 import { type Emit, percentile } from "@tandem/test-utils/bench";
+import type { ChainNodeOptions } from "../src/node/options.js";
 import { type TestKey, Testnet, testnetNodeOptions } from "../src/testing/index.js";
+import type { FromNode, NodeThreadData, SubmitOut, ToNode } from "./node-thread.js";
 
 export interface ThroughputOptions {
   seconds: number;
@@ -18,15 +31,20 @@ export interface ThroughputOptions {
   accounts: number;
   /** Most txs submitted and not yet committed. */
   window: number;
+  /** Ed25519 verification threads per node (0 = on the node's own thread). */
   workersPerNode: number;
   maxBlockTxs: number;
+  /** `single` only: "memory" keeps the stores in memory. */
   store: "lmdb" | "memory";
-  /** Threads verifying BLS votes (0 = on the nodes' thread). */
+  /** `single` only: threads verifying BLS votes (0 = on the nodes' thread). */
   blsWorkers: number;
   /** Txs signed in advance per second of run (the most the generator can submit). */
   presignRate: number;
   /** Consensus propose timeout of round 0 (ms; undefined = the node's default, 3000). */
   proposeTimeoutMs?: number;
+  /** CPU profiles over the timed window: of the main thread (single) or `<file>.node<i>` (threads). */
+  cpuProfile?: string;
+  layout: "threads" | "single";
 }
 
 export interface ThroughputResult {
@@ -38,7 +56,169 @@ export interface ThroughputResult {
   rejected: number;
 }
 
+/** The 4 running nodes, as the load generator sees them. */
+interface LoadTarget {
+  submit(node: number, txs: Uint8Array[]): Promise<readonly SubmitOut[]>;
+  /** Node 0 committed a block: its tx count and tx hashes (hex). */
+  onBlock(cb: (txs: number, hashes: readonly string[]) => void): void;
+  /** Busy time of each node thread since the last mark (ms). Undefined in the single layout. */
+  mark(): Promise<number[] | undefined>;
+  /** Checks that every node holds the same blocks and roots; returns the heights compared. */
+  agreement(): Promise<{ heights: number; proposalsPerHeight: number }>;
+  close(): Promise<void>;
+}
+
 const PKCS8_ED25519 = hexToBytes("302e020100300506032b657004220420");
+
+function nodeOptions(o: ThroughputOptions): Omit<ChainNodeOptions, "genesis"> {
+  return {
+    ...testnetNodeOptions,
+    consensus: o.proposeTimeoutMs === undefined ? {} : { timeoutProposeMs: o.proposeTimeoutMs },
+    gossipIntervalMs: 1000,
+    block: { maxTxs: o.maxBlockTxs, emptyBlockWaitMs: 250 },
+    mempool: { verifyWorkers: o.workersPerNode, maxTxs: 50_000, maxPerSender: 64, maxBatch: 2048 },
+    txGossip: { maxBatch: 1024, flushIntervalMs: 5 },
+  };
+}
+
+async function singleTarget(net: Testnet): Promise<LoadTarget> {
+  await net.startAll();
+  await net.waitForHeight(1, { timeoutMs: 30_000 });
+  return {
+    async submit(i, txs) {
+      const outs = await net.node(i).submitTxs(txs);
+      return outs.map((x) => (x.ok ? { ok: true, hashHex: x.hashHex } : { ok: false, code: x.code }));
+    },
+    onBlock(cb) {
+      net.node(0).events.on("block", (e) => cb(e.txHashes.length, e.txHashes.map(bytesToHex)));
+    },
+    async mark() {
+      return undefined;
+    },
+    async agreement() {
+      const heights = net.assertAgreement();
+      const proposals = net.running.reduce((sum, n) => sum + n.stats.proposalsBuilt, 0);
+      return { heights, proposalsPerHeight: proposals / Math.max(1, heights) };
+    },
+    close: () => net.close(),
+  };
+}
+
+async function threadTarget(net: Testnet, o: ThroughputOptions): Promise<LoadTarget> {
+  const dir = mkdtempSync(join(tmpdir(), "tandem-bench-threads-"));
+  const n = net.members.length;
+  // One channel per pair of nodes.
+  const ports: Array<Array<{ id: string; port: MessagePort }>> = Array.from({ length: n }, () => []);
+  for (let a = 0; a < n; a++) {
+    for (let b = a + 1; b < n; b++) {
+      const ch = new MessageChannel();
+      ports[a]?.push({ id: `node${b}`, port: ch.port1 });
+      ports[b]?.push({ id: `node${a}`, port: ch.port2 });
+    }
+  }
+  let nextId = 1;
+  const waiting = new Map<number, (m: FromNode) => void>();
+  const blockListeners: Array<(txs: number, hashes: readonly string[]) => void> = [];
+  const marks: Array<Array<(ms: number) => void>> = Array.from({ length: n }, () => []);
+  const workers: Worker[] = [];
+  const ready: Array<Promise<void>> = [];
+  const failures: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const data: NodeThreadData = {
+      index: i,
+      chainId: net.chainId,
+      path: join(dir, `node${i}`),
+      options: { ...nodeOptions(o), genesis: net.genesis },
+      peers: ports[i] ?? [],
+      reportTxs: i === 0,
+      ...(o.cpuProfile === undefined ? {} : { cpuProfile: `${o.cpuProfile}.node${i}` }),
+    };
+    const w = new Worker(new URL("./thread-boot.mjs", import.meta.url), {
+      workerData: { ...data, entry: new URL("./node-thread.ts", import.meta.url).href },
+      transferList: (ports[i] ?? []).map((p) => p.port),
+    });
+    workers.push(w);
+    ready.push(
+      new Promise<void>((resolve, reject) => {
+        w.on("error", (e) => {
+          failures.push(`node${i}: ${String(e)}`);
+          reject(e);
+        });
+        w.on("message", (m: FromNode) => {
+          if (m.k === "ready") resolve();
+          else if (m.k === "block") {
+            if (m.hashes !== undefined) for (const cb of blockListeners) cb(m.txs, m.hashes);
+          } else if (m.k === "window") marks[i]?.shift()?.(m.activeMs);
+          else if (m.k === "fatal") failures.push(`node${i}: ${m.error}`);
+          else waiting.get(m.id)?.(m);
+        });
+      }),
+    );
+  }
+  await Promise.all(ready);
+  const call = <T extends FromNode>(i: number, msg: ToNode & { id: number }): Promise<T> =>
+    new Promise((resolve) => {
+      waiting.set(msg.id, (m) => {
+        waiting.delete(msg.id);
+        resolve(m as T);
+      });
+      workers[i]?.postMessage(msg);
+    });
+  const check = (): void => {
+    if (failures.length > 0) throw new Error(`a node failed: ${failures.join("; ")}`);
+  };
+  return {
+    async submit(i, txs) {
+      check();
+      const r = await call<Extract<FromNode, { k: "submitted" }>>(i, { k: "submit", id: nextId++, txs });
+      return r.outs;
+    },
+    onBlock(cb) {
+      blockListeners.push(cb);
+    },
+    async mark() {
+      const out = workers.map(
+        (w, i) =>
+          new Promise<number>((resolve) => {
+            marks[i]?.push(resolve);
+            w.postMessage({ k: "window" } satisfies ToNode);
+          }),
+      );
+      return Promise.all(out);
+    },
+    async agreement() {
+      check();
+      // Every height stored by all nodes: the same block hash and state root on each.
+      const at = (h: number) =>
+        Promise.all(
+          workers.map((_, i) =>
+            call<Extract<FromNode, { k: "blockHash" }>>(i, { k: "blockHash", id: nextId++, height: h }),
+          ),
+        );
+      const top = Math.min(...(await at(0)).map((r) => r.nodeHeight));
+      for (let h = 1; h <= top; h++) {
+        const rs = await at(h);
+        const ref = rs[0];
+        for (const [i, r] of rs.entries()) {
+          if (r.hash === null || r.hash !== ref?.hash)
+            throw new Error(`fork: node${i} has another block at ${h}`);
+          if (r.root === null || r.root !== ref?.root)
+            throw new Error(`divergence: node${i}'s state root at ${h}`);
+        }
+      }
+      const stopped = await Promise.all(
+        workers.map((_, i) => call<Extract<FromNode, { k: "stopped" }>>(i, { k: "stop", id: nextId++ })),
+      );
+      const heights = top;
+      const proposals = stopped.reduce((sum, s) => sum + s.proposalsBuilt, 0);
+      return { heights, proposalsPerHeight: proposals / Math.max(1, heights) };
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promise<ThroughputResult> {
   const net = await Testnet.create({
@@ -46,15 +226,9 @@ export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promi
     blsWorkers: o.blsWorkers,
     store: o.store,
     accounts: o.accounts,
-    node: {
-      ...testnetNodeOptions,
-      consensus: o.proposeTimeoutMs === undefined ? {} : { timeoutProposeMs: o.proposeTimeoutMs },
-      gossipIntervalMs: 1000,
-      block: { maxTxs: o.maxBlockTxs, emptyBlockWaitMs: 250 },
-      mempool: { verifyWorkers: o.workersPerNode, maxTxs: 50_000, maxPerSender: 64, maxBatch: 2048 },
-      txGossip: { maxBatch: 1024, flushIntervalMs: 5 },
-    },
+    node: nodeOptions(o),
   });
+  let target: LoadTarget | undefined;
   try {
     // Pre-sign: tx j is account j % A's nonce ⌊j / A⌋, to account (j + 1) % A.
     const total = Math.ceil((o.seconds + o.warmupSeconds + 10) * o.presignRate);
@@ -90,26 +264,24 @@ export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promi
       ms: Math.round(performance.now() - t0),
     });
 
-    await net.startAll();
-    await net.waitForHeight(1, { timeoutMs: 30_000 });
-    const n0 = net.node(0);
+    target = o.layout === "threads" ? await threadTarget(net, o) : await singleTarget(net);
+    const t = target;
     const submitted = new Map<string, number>();
     const latencies: Array<{ at: number; ms: number }> = [];
     let committed = 0;
     let blocks = 0;
     let blockTxs = 0;
-    n0.events.on("block", (e) => {
+    t.onBlock((count, hashes) => {
       blocks++;
-      blockTxs += e.txHashes.length;
-    });
-    n0.events.on("tx", (e) => {
-      const id = bytesToHex(e.hash);
-      const at = submitted.get(id);
-      if (at === undefined) return;
-      submitted.delete(id);
+      blockTxs += count;
       const now = performance.now();
-      committed++;
-      latencies.push({ at: now, ms: now - at });
+      for (const id of hashes) {
+        const at = submitted.get(id);
+        if (at === undefined) continue;
+        submitted.delete(id);
+        committed++;
+        latencies.push({ at: now, ms: now - at });
+      }
     });
 
     let next = 0;
@@ -134,8 +306,10 @@ export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promi
           const now = performance.now();
           const sends = perNode.map(async (list, i) => {
             if (list.length === 0) return;
-            const bytes = list.map((j) => txs[j] as Uint8Array);
-            const outs = await net.node(i).submitTxs(bytes);
+            const outs = await t.submit(
+              i,
+              list.map((j) => txs[j] as Uint8Array),
+            );
             outs.forEach((out, k) => {
               if (out.ok) submitted.set(out.hashHex, now);
               else if (out.code !== "MEMPOOL_DUPLICATE" && out.code !== "MEMPOOL_NONCE_TOO_LOW") {
@@ -153,17 +327,22 @@ export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promi
     const startAt = performance.now();
     const measureFrom = startAt + o.warmupSeconds * 1000;
     const measureTo = measureFrom + o.seconds * 1000;
-    const h0 = { blocks: 0, txs: 0 };
     await new Promise((r) => setTimeout(r, o.warmupSeconds * 1000));
-    h0.blocks = blocks;
-    h0.txs = blockTxs;
+    const h0 = { blocks, txs: blockTxs };
     const committedAtStart = committed;
+    // Single layout: the main thread runs the nodes; threads: each node thread writes its own profile.
+    const profiler = o.cpuProfile === undefined || o.layout === "threads" ? undefined : await startProfile();
+    await t.mark();
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
     await new Promise((r) => setTimeout(r, o.seconds * 1000));
     const committedInWindow = committed - committedAtStart;
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0);
+    const nodeBusy = await t.mark();
+    if (profiler !== undefined && o.cpuProfile !== undefined) {
+      writeFileSync(o.cpuProfile, JSON.stringify(await profiler.stop()));
+    }
     const windowBlocks = blocks - h0.blocks;
     const windowTxs = blockTxs - h0.txs;
     stopping = true;
@@ -177,41 +356,51 @@ export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promi
       avgTxsPerBlock: windowBlocks > 0 ? windowTxs / windowBlocks : 0,
       rejected,
     };
-    const top = Math.min(...net.running.map((n) => n.height));
-    // More than one proposal per height = rounds that timed out (their blocks were executed for nothing).
-    const proposals = net.running.reduce((sum, n) => sum + n.stats.proposalsBuilt, 0);
-    net.assertAgreement();
+    const agreed = await t.agreement();
     emit({
       bench: "chain-node",
       name: "committed transfers/s, 4 validators in one process",
       value: Math.round(result.committedPerSecond),
       unit: "tx/s",
+      layout: o.layout,
       seconds: o.seconds,
       blocks: result.blocks,
       avgTxsPerBlock: Math.round(result.avgTxsPerBlock),
       rejectedSubmissions: rejected,
-      store: o.store,
-      blsWorkers: o.blsWorkers,
+      store: o.layout === "threads" ? "lmdb" : o.store,
       workersPerNode: o.workersPerNode,
       window: o.window,
       accounts: o.accounts,
-      heightsAgreed: top,
-      proposalsPerHeight: Math.round((proposals / Math.max(1, top)) * 100) / 100,
+      heightsAgreed: agreed.heights,
+      // More than one proposal per height = rounds that timed out (their blocks were executed for nothing).
+      proposalsPerHeight: Math.round(agreed.proposalsPerHeight * 100) / 100,
     });
-    // Costs per committed tx, steadier than tx/s on a shared machine: the main thread (all 4 nodes'
-    // consensus, admission, execution, storage) and the whole process (plus signature threads).
-    emit({
-      bench: "chain-node",
-      name: "main-thread time per committed tx (4 nodes)",
-      value: Math.round((elu.active * 1000) / Math.max(1, committedInWindow)),
-      unit: "µs/tx",
-      utilization: Math.round(elu.utilization * 100) / 100,
-    });
+    // Costs per committed tx, steadier than tx/s on a shared machine.
+    const perTx = (ms: number): number => Math.round((ms * 1000) / Math.max(1, committedInWindow));
+    if (nodeBusy === undefined) {
+      emit({
+        bench: "chain-node",
+        name: "main-thread time per committed tx (4 nodes)",
+        value: perTx(elu.active),
+        unit: "µs/tx",
+        utilization: Math.round(elu.utilization * 100) / 100,
+      });
+    } else {
+      emit({
+        bench: "chain-node",
+        name: "node-thread time per committed tx (4 nodes, summed)",
+        value: perTx(nodeBusy.reduce((a, b) => a + b, 0)),
+        unit: "µs/tx",
+        perNodeUtilization: nodeBusy.map((ms) => Math.round(ms / (o.seconds * 10)) / 100),
+        mainThreadUtilization: Math.round(elu.utilization * 100) / 100,
+      });
+    }
     emit({
       bench: "chain-node",
       name: "process CPU per committed tx (all threads, 4 nodes)",
       value: Math.round((cpu.user + cpu.system) / Math.max(1, committedInWindow)),
       unit: "µs/tx",
+      cores: Math.round(((cpu.user + cpu.system) / (o.seconds * 1e6)) * 100) / 100,
     });
     emit({
       bench: "chain-node",
@@ -227,6 +416,23 @@ export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promi
     });
     return result;
   } finally {
+    await target?.close();
     await net.close();
   }
+}
+
+/** A sampling profile of this thread (1 ms interval), from now until `stop`. */
+async function startProfile(): Promise<{ stop(): Promise<object> }> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 1000 });
+  await session.post("Profiler.start");
+  return {
+    async stop() {
+      const { profile } = await session.post("Profiler.stop");
+      session.disconnect();
+      return profile;
+    },
+  };
 }

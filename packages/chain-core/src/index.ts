@@ -135,6 +135,9 @@ export {
   type NetworkTopic,
   type PeerNetwork,
   type PeerNetworkHandlers,
+  PortNetwork,
+  type PortNetworkOptions,
+  type PortPeer,
 } from "./network/index.js";
 export {
   type AccountView,

@@ -264,6 +264,30 @@ function hashToG2(s: BlsState, message: Uint8Array, dst: Uint8Array): G2 {
   return out;
 }
 
+/**
+ * H(message) under the signing DST, remembered for the last few messages: consensus signs and verifies
+ * one message per (height, round, step, value) many times (every validator's vote on it, its own
+ * signature, the commit), and hashing to G2 costs about a third of a verification. Points are never
+ * mutated (mcl operations return new ones), so sharing them is safe.
+ */
+const signHashes = new Map<string, G2>();
+const SIGN_HASH_CACHE = 64;
+
+function hashToSignG2(s: BlsState, message: Uint8Array): G2 {
+  const id =
+    message.length <= 512 ? String.fromCharCode.apply(null, message as unknown as number[]) : undefined;
+  if (id !== undefined) {
+    const hit = signHashes.get(id);
+    if (hit !== undefined) return hit;
+  }
+  const point = hashToG2(s, message, SIGN_DST);
+  if (id !== undefined) {
+    if (signHashes.size >= SIGN_HASH_CACHE) signHashes.clear();
+    signHashes.set(id, point);
+  }
+  return point;
+}
+
 /** ∏ e(g1s[i], g2s[i]) == 1, as one multi-Miller loop and one final exponentiation. */
 function pairingProductIsOne(s: BlsState, g1s: readonly G1[], g2s: readonly G2[]): boolean {
   const n = g1s.length;
@@ -395,7 +419,7 @@ export const bls: Bls = {
     const s = ready();
     assertBytes(message, "message");
     const fr = parseSecretKey(secretKey);
-    const sig = mcl.mul(hashToG2(s, message, SIGN_DST), fr).serialize();
+    const sig = mcl.mul(hashToSignG2(s, message), fr).serialize();
     fr.clear();
     return sig;
   },
@@ -407,7 +431,7 @@ export const bls: Bls = {
     const pk = resolvePublicKey(publicKey, "publicKey");
     const sig = decodeSignature(signature);
     if (pk === undefined || sig === undefined) return false;
-    return coreVerify(s, pk, hashToG2(s, message, SIGN_DST), sig);
+    return coreVerify(s, pk, hashToSignG2(s, message), sig);
   },
 
   aggregateSignatures(signatures) {
@@ -454,7 +478,7 @@ export const bls: Bls = {
     }
     const sig = decodeSignature(signature);
     if (!allValid || sum === undefined || sum.isZero() || sig === undefined) return false;
-    return coreVerify(s, sum, hashToG2(s, message, SIGN_DST), sig);
+    return coreVerify(s, sum, hashToSignG2(s, message), sig);
   },
 
   aggregateVerify(signature, messages, publicKeys) {
@@ -470,7 +494,7 @@ export const bls: Bls = {
     const sig = decodeSignature(signature);
     if (sig === undefined || pks.some((pk) => pk === undefined)) return false;
     const g1s = [...(pks as G1[]), s.negG1];
-    const g2s = [...messages.map((m) => hashToG2(s, m, SIGN_DST)), sig];
+    const g2s = [...messages.map((m) => hashToSignG2(s, m)), sig];
     return pairingProductIsOne(s, g1s, g2s);
   },
 

@@ -12,3 +12,4 @@ export {
   type MemoryNetworkStats,
   type MessageInterceptor,
 } from "./memory-network.js";
+export { PortNetwork, type PortNetworkOptions, type PortPeer } from "./port-network.js";

@@ -178,6 +178,20 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** Entries of {@link StateMachine}'s committed-nonce cache before it is cleared. */
+const NONCE_CACHE_MAX = 262_144;
+/** {@link keyId} of the `acct/` prefix: an account key's id is this followed by the address id. */
+const ACCOUNT_PREFIX_ID = "acct/";
+
+function isAccountKeyId(id: string): boolean {
+  return id.length === ACCOUNT_PREFIX_ID.length + ADDRESS_LENGTH && id.startsWith(ACCOUNT_PREFIX_ID);
+}
+
+/** The id of an address in the nonce cache (as in an account key's {@link keyId}, after the prefix). */
+function addressId(address: Uint8Array): string {
+  return keyId(address);
+}
+
 /** Concatenates write batches (puts in order, then deletes), for one atomic store write. */
 export function mergeWriteBatches(...batches: ReadonlyArray<WriteBatch | undefined>): WriteBatch {
   const put: Array<readonly [Uint8Array, Uint8Array]> = [];
@@ -204,6 +218,8 @@ export function verifyStateProof(
 interface BuiltBatch {
   readonly root: Uint8Array;
   readonly batch: WriteBatch;
+  /** Next nonces of the accounts the batch writes, by address id. */
+  readonly nonces: ReadonlyMap<string, number>;
 }
 
 export class StateMachine {
@@ -218,6 +234,15 @@ export class StateMachine {
   private readonly maxBlockTxs: number;
   private readonly verifySm9: StateMachineModules["verifySm9"];
   private metaCache: StateMeta | undefined;
+  /**
+   * Committed next nonces by address (latin1 of its 20 bytes): what the mempool asks for every tx it
+   * admits. Filled on read; each commit writes its block's account changes through, so an entry is
+   * never stale. Cleared whole when it grows past {@link NONCE_CACHE_MAX} or a commit's changes are
+   * unknown.
+   */
+  private readonly nonceCache = new Map<string, number>();
+  /** The account nonces each not-yet-committed execution writes (id of the address → next nonce). */
+  private readonly execNonces = new WeakMap<object, ReadonlyMap<string, number>>();
   /** The built-in bank module when it executes `transfer`: its transfers take {@link transferFast}. */
   private readonly fastBank: StateModule | undefined;
   /** Account address by scheme and sender key (saves a hash per tx). */
@@ -413,8 +438,15 @@ export class StateMachine {
 
   /** The next nonce of an account at the last committed height. */
   nextNonce(address: Uint8Array): number {
-    const v = this.get(accountKey(address));
-    return v === undefined ? 0 : decodeAccountNonce(v);
+    const key = accountKey(address);
+    const id = addressId(address);
+    const hit = this.nonceCache.get(id);
+    if (hit !== undefined) return hit;
+    const v = this.get(key);
+    const nonce = v === undefined ? 0 : decodeAccountNonce(v);
+    if (this.nonceCache.size >= NONCE_CACHE_MAX) this.nonceCache.clear();
+    this.nonceCache.set(id, nonce);
+    return nonce;
   }
 
   /** A balance at `height` (default: the last committed height). */
@@ -587,7 +619,7 @@ export class StateMachine {
     const validatorsHash = validatorSetHash(validatorSet, this.hash);
     const nextValidatorsHash = validatorSetHash(nextValidatorSet, this.hash);
     this.log.debug("block executed", { height: block.height, txs: block.txs.length, failed });
-    return {
+    const exec: BlockExecution = {
       height: block.height,
       stateRoot: built.root,
       results,
@@ -600,6 +632,8 @@ export class StateMachine {
       events: blockEvents,
       writeBatch: built.batch,
     };
+    this.execNonces.set(exec, built.nonces);
+    return exec;
   }
 
   /**
@@ -616,10 +650,18 @@ export class StateMachine {
       });
     }
     this.metaCache = undefined;
+    const nonces = this.execNonces.get(exec);
+    let written = false;
     try {
       await this.store.write(mergeWriteBatches(exec.writeBatch, extra));
+      written = true;
     } finally {
       this.metaCache = undefined;
+      if (written && nonces !== undefined) {
+        for (const [id, n] of nonces) this.nonceCache.set(id, n);
+      } else {
+        this.nonceCache.clear();
+      }
     }
   }
 
@@ -894,7 +936,10 @@ export class StateMachine {
       putKeys.push(k);
       putValues.push(v);
     };
+    const nonces = new Map<string, number>();
     for (const [id, e] of overlay.writes) {
+      if (isAccountKeyId(id))
+        nonces.set(id.slice(ACCOUNT_PREFIX_ID.length), e.value === null ? 0 : readNonce(e.value));
       const tk = treeKeys.get(id) ?? this.treeKeyOf(e.key, id);
       const lk = latestValueKey(tk);
       if (e.value === null) {
@@ -947,6 +992,6 @@ export class StateMachine {
       (i) => [putKeys[i] as Uint8Array, putValues[i] as Uint8Array] as const,
     );
     const sortedDels = sortedUnique(delKeys).map((i) => delKeys[i] as Uint8Array);
-    return { root, batch: { put: sortedPuts, del: sortedDels } };
+    return { root, batch: { put: sortedPuts, del: sortedDels }, nonces };
   }
 }

@@ -16,8 +16,10 @@ export {
   Testnet,
   type TestnetMember,
   type TestnetOptions,
+  testBlsSecretKey,
   testKey,
   testnetNodeOptions,
+  testOperatorKey,
 } from "./node/testnet.js";
 export * from "./sim/index.js";
 export { TestVoteSigner, testVoteVerifier } from "./test-signer.js";

@@ -330,6 +330,69 @@ function scribble(from: Key, nonce: number, fail: number, tag: number): Uint8Arr
   );
 }
 
+describe("StateMachine committed-nonce cache", () => {
+  it("answers the committed nonce before, during and after each commit, and after a failed write", async () => {
+    const inner = MemoryKvStore.open();
+    let failWrites = false;
+    let gate: Promise<void> | undefined;
+    const store: KvStore = {
+      get: (k) => inner.get(k),
+      getRange: (r) => inner.getRange(r),
+      async write(b) {
+        await gate;
+        if (failWrites) throw new Error("disk full");
+        await inner.write(b);
+      },
+      close: () => inner.close(),
+    };
+    const sm = await setup({ store });
+    // Cached before the block (a read fills the cache).
+    expect(sm.nextNonce(alice.addr)).toBe(0);
+    const exec = sm.executeBlock({
+      height: 1,
+      time: 1,
+      proposer: PROPOSER,
+      txs: [bytesOf(transfer(alice, 0, bob.addr, 1n)), bytesOf(transfer(alice, 1, bob.addr, 1n))],
+    });
+    // Executed, not committed: still the committed nonce, also while the write is in flight.
+    expect(sm.nextNonce(alice.addr)).toBe(0);
+    let open!: () => void;
+    gate = new Promise((r) => {
+      open = r;
+    });
+    const committing = sm.commit(exec);
+    expect(sm.nextNonce(alice.addr)).toBe(0);
+    open();
+    await committing;
+    expect(sm.nextNonce(alice.addr)).toBe(2);
+    expect(sm.nextNonce(bob.addr)).toBe(0);
+    // A write that fails commits nothing and leaves no stale entry.
+    gate = undefined;
+    failWrites = true;
+    const next = sm.executeBlock({
+      height: 2,
+      time: 2,
+      proposer: PROPOSER,
+      txs: [bytesOf(transfer(alice, 2, bob.addr, 1n))],
+    });
+    await expect(sm.commit(next)).rejects.toThrow("disk full");
+    expect(sm.nextNonce(alice.addr)).toBe(2);
+    failWrites = false;
+    await sm.commit(
+      sm.executeBlock({
+        height: 2,
+        time: 2,
+        proposer: PROPOSER,
+        txs: [bytesOf(transfer(alice, 2, bob.addr, 1n))],
+      }),
+    );
+    expect(sm.nextNonce(alice.addr)).toBe(3);
+    // A fresh machine over the same store reads the same nonces.
+    const again = await StateMachine.init({ chainId: CHAIN }, { store, stateModules: [bankModule()] });
+    expect(again.nextNonce(alice.addr)).toBe(3);
+  });
+});
+
 describe("StateMachine rollback of failed txs", () => {
   it("keeps executing after a failing tx and leaves none of its writes, transfers or events", async () => {
     const sm = await setup({ modules: [bankModule(), scribbleModule] });

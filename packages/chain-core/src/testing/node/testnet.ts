@@ -49,6 +49,16 @@ export function testKey(label: string): TestKey {
   return { secretKey, publicKey, address: accountAddress("ed25519", publicKey) };
 }
 
+/** The BLS12-381 consensus secret key of validator `i` of a BLS testnet (deterministic). */
+export function testBlsSecretKey(chainId: string, i: number): Uint8Array {
+  return bls.keygen(sha256(concatBytes(utf8ToBytes(`${chainId}/bls/`), utf8ToBytes(String(i))))).secretKey;
+}
+
+/** The operator (Ed25519 account) key of testnet member `i`. */
+export function testOperatorKey(chainId: string, i: number): TestKey {
+  return testKey(`${chainId}/operator/${i}`);
+}
+
 export interface TestnetOptions {
   chainId?: string;
   /** Genesis validators (default 4). */
@@ -138,7 +148,7 @@ export class Testnet {
       opts.store === "lmdb" ? mkdtempSync(join(opts.dir ?? tmpdir(), "tandem-testnet-")) : undefined;
     const validators: Validator[] = [];
     signers.forEach((signer, i) => {
-      const operator = testKey(`${this.chainId}/operator/${i}`);
+      const operator = testOperatorKey(this.chainId, i);
       this.members.push({
         index: i,
         id: `node${i}`,
@@ -183,10 +193,7 @@ export class Testnet {
           ? await BlsWorkerVoteVerifier.create({ threads: opts.blsWorkers })
           : await BlsVoteVerifier.create();
       for (let i = 0; i < n; i++) {
-        const { secretKey } = bls.keygen(
-          sha256(concatBytes(utf8ToBytes(`${chainId}/bls/`), utf8ToBytes(String(i)))),
-        );
-        signers.push(await BlsVoteSigner.create(secretKey));
+        signers.push(await BlsVoteSigner.create(testBlsSecretKey(chainId, i)));
       }
     } else {
       for (let i = 0; i < n; i++) signers.push(new TestVoteSigner(`${chainId}/validator/${i}`));
