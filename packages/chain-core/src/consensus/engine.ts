@@ -15,14 +15,19 @@
  * Events are processed one at a time from a queue. A {@link FailpointCrash} or any unexpected error
  * stops the engine for good (fail-stop) and is reported through `onFatal`.
  */
-import { equalBytes, sha256 } from "@tandem/crypto";
+import { bytesToHex, equalBytes, sha256 } from "@tandem/crypto";
 import type { HashFn } from "@tandem/ledger";
 import { ChainCoreError } from "../errors.js";
 import { FailpointCrash, type Failpoints, noFailpoints } from "../failpoints.js";
 import { verifyCommit } from "../light-client/verify-commit.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { KvStore } from "../store/interface.js";
-import { decodeConsensusMessage, encodeConsensusMessage, isWalEvent } from "./codec.js";
+import {
+  type ConsensusMessage,
+  decodeConsensusMessage,
+  encodeConsensusMessage,
+  isWalEvent,
+} from "./codec.js";
 import { buildCommit } from "./commit.js";
 import type { Clock, ConsensusApp, ConsensusTransport, TimerHandle } from "./interface.js";
 import type { ConsensusOptions } from "./options.js";
@@ -78,6 +83,8 @@ export interface ConsensusEngineStats {
   guardRefusals: number;
   replayedEvents: number;
   decisionsServed: number;
+  /** Votes whose signatures were checked together with others for the same value (one batch each). */
+  votesBatchVerified: number;
 }
 
 type Task = () => Promise<void>;
@@ -91,6 +98,7 @@ export class ConsensusEngine {
     guardRefusals: 0,
     replayedEvents: 0,
     decisionsServed: 0,
+    votesBatchVerified: 0,
   };
   private readonly opts: Required<Omit<ConsensusEngineOptions, "consensus">>;
   private readonly hash: HashFn;
@@ -100,6 +108,13 @@ export class ConsensusEngine {
   private readonly fp: Failpoints;
   private readonly log: Logger;
   private readonly queue: Task[] = [];
+  /**
+   * Single votes received and still queued: when the first of them is processed, those for one value
+   * (same sign bytes) are verified in one batch ({@link VoteVerifier.verifyBatch}) and their verdicts
+   * kept, with the key each was checked against, until their own turn.
+   */
+  private unverified: Vote[] = [];
+  private readonly verdicts = new WeakMap<Vote, Uint8Array>();
   private running = false;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -159,7 +174,16 @@ export class ConsensusEngine {
 
   /** Hands a message from `peer` to the engine (processed in order, asynchronously). */
   receive(peer: string, bytes: Uint8Array): void {
-    this.enqueue(() => this.onMessage(peer, bytes));
+    if (this.stopped) return;
+    let msg: ConsensusMessage | undefined;
+    try {
+      msg = decodeConsensusMessage(bytes);
+    } catch {
+      msg = undefined;
+    }
+    if (msg?.kind === "vote" && this.m.verifier.verifyBatch !== undefined) this.unverified.push(msg.vote);
+    const decoded = msg;
+    this.enqueue(() => this.onMessage(peer, bytes, decoded));
   }
 
   /** Resolves when the queue is empty (tests). */
@@ -207,6 +231,7 @@ export class ConsensusEngine {
   private halt(): void {
     this.stopped = true;
     this.queue.length = 0;
+    this.unverified = [];
     for (const t of this.timers) t.cancel();
     this.timers.clear();
   }
@@ -469,11 +494,11 @@ export class ConsensusEngine {
 
   // ---- network ----------------------------------------------------------------------------------
 
-  private async onMessage(from: string, bytes: Uint8Array): Promise<void> {
+  private async onMessage(from: string, bytes: Uint8Array, decoded?: ConsensusMessage): Promise<void> {
     this.stats.received++;
-    let msg: ReturnType<typeof decodeConsensusMessage>;
+    let msg: ConsensusMessage;
     try {
-      msg = decodeConsensusMessage(bytes);
+      msg = decoded ?? decodeConsensusMessage(bytes);
     } catch {
       this.stats.malformed++;
       return;
@@ -566,7 +591,12 @@ export class ConsensusEngine {
     }
     const pk = validators.at(v.validatorIndex)?.publicKey;
     if (pk === undefined) return;
-    if (!(await this.verify(v.signature, voteSignBytes(v, this.hash), pk))) {
+    if (this.unverified.length > 0) this.verifyQueuedVotes();
+    const batched = this.verdicts.get(v);
+    if (
+      !(batched !== undefined && equalBytes(batched, pk)) &&
+      !(await this.verify(v.signature, voteSignBytes(v, this.hash), pk))
+    ) {
       this.stats.badSignature++;
       return;
     }
@@ -584,6 +614,7 @@ export class ConsensusEngine {
     if (validators === undefined || first === undefined || first.blockHash === null) return;
     const hash = first.blockHash;
     const seen = new Set<number>();
+    const unseen: Vote[] = [];
     const fresh: Vote[] = [];
     let power = 0n;
     for (const v of votes) {
@@ -606,7 +637,18 @@ export class ConsensusEngine {
         power += val.power;
         continue;
       }
-      if (!(await this.verify(v.signature, voteSignBytes(v, this.hash), val.publicKey))) {
+      unseen.push(v);
+    }
+    // One value, one message: all unseen votes in one batch; one by one only when the batch fails.
+    this.verifyBatch(unseen, validators);
+    for (const v of unseen) {
+      const val = validators.at(v.validatorIndex);
+      if (val === undefined) continue;
+      const batched = this.verdicts.get(v);
+      if (
+        !(batched !== undefined && equalBytes(batched, val.publicKey)) &&
+        !(await this.verify(v.signature, voteSignBytes(v, this.hash), val.publicKey))
+      ) {
         this.stats.badSignature++;
         continue;
       }
@@ -622,6 +664,56 @@ export class ConsensusEngine {
       if (this.stopped || this.state.height !== first.height) return;
       await this.process(certified ? { type: "vote", vote, certified } : { type: "vote", vote }, false);
     }
+  }
+
+  /** Batch-verifies the queued single votes of this height, grouped by value (see `unverified`). */
+  private verifyQueuedVotes(): void {
+    const votes = this.unverified;
+    this.unverified = [];
+    const validators = this.state.validators;
+    if (validators === undefined) return;
+    const groups = new Map<string, Vote[]>();
+    for (const v of votes) {
+      if (v.chainId !== this.opts.chainId || v.height !== this.state.height || this.state.hasVote(v))
+        continue;
+      const key = `${v.type}/${v.round}/${v.blockHash === null ? "nil" : bytesToHex(v.blockHash)}`;
+      const g = groups.get(key);
+      if (g === undefined) groups.set(key, [v]);
+      else g.push(v);
+    }
+    for (const g of groups.values()) this.verifyBatch(g, validators);
+  }
+
+  /**
+   * Votes for one (height, round, type, value) checked together; on success each is remembered as
+   * valid under the key it was checked with. Fewer than two, no batch support or a failed batch: no
+   * verdict, and each vote is verified alone in its turn (which finds the bad ones).
+   */
+  private verifyBatch(votes: readonly Vote[], validators: NonNullable<ConsensusState["validators"]>): void {
+    const batch = this.m.verifier.verifyBatch;
+    if (batch === undefined || votes.length < 2) return;
+    const first = votes[0] as Vote;
+    const pks: Uint8Array[] = [];
+    for (const v of votes) {
+      const pk = validators.at(v.validatorIndex)?.publicKey;
+      if (pk === undefined) return;
+      pks.push(pk);
+    }
+    let message: Uint8Array;
+    try {
+      message = voteSignBytes(first, this.hash);
+    } catch {
+      return;
+    }
+    const ok = batch.call(
+      this.m.verifier,
+      message,
+      votes.map((v) => v.signature),
+      pks,
+    );
+    if (!ok) return;
+    for (let i = 0; i < votes.length; i++) this.verdicts.set(votes[i] as Vote, pks[i] as Uint8Array);
+    this.stats.votesBatchVerified += votes.length;
   }
 
   /** A message signature check, off this thread when the verifier can (the queue waits for it). */

@@ -27,6 +27,15 @@ export interface VoteVerifier {
    * engine and proposal validation use them when present, so pairings do not hold the node's thread.
    */
   verifyAsync?(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean>;
+  /**
+   * Optional: many signatures over one message checked together (cheaper than one by one). True only
+   * if every one would pass `verify`; false means some may not, and the caller checks them singly.
+   */
+  verifyBatch?(
+    message: Uint8Array,
+    signatures: readonly Uint8Array[],
+    publicKeys: readonly Uint8Array[],
+  ): boolean;
   verifyAggregateAsync?(
     signature: Uint8Array,
     message: Uint8Array,
@@ -86,6 +95,31 @@ export class BlsVoteVerifier implements VoteVerifier {
     if (pk === undefined) return false;
     try {
       return bls.verify(signature, message, pk);
+    } catch {
+      return false;
+    }
+  }
+
+  verifyBatch(
+    message: Uint8Array,
+    signatures: readonly Uint8Array[],
+    publicKeys: readonly Uint8Array[],
+  ): boolean {
+    if (!(message instanceof Uint8Array) || !Array.isArray(signatures) || !Array.isArray(publicKeys))
+      return false;
+    if (signatures.length === 0 || signatures.length !== publicKeys.length) return false;
+    const pks: BlsPublicKeyInput[] = [];
+    for (const pk of publicKeys) {
+      const p = this.key(pk);
+      if (p === undefined) return false;
+      pks.push(p);
+    }
+    try {
+      return bls.verifyBatch(
+        message,
+        signatures.map((s) => (s instanceof Uint8Array ? s : new Uint8Array(0))),
+        pks,
+      );
     } catch {
       return false;
     }

@@ -209,6 +209,61 @@ describe("interop with @noble/curves (longSignatures, explicit DST)", () => {
   });
 });
 
+describe("verifyBatch (many signers, one message)", () => {
+  // Built on first use: BLS is initialised in a beforeAll.
+  let keys: Array<ReturnType<typeof key>> = [];
+  let pks: Uint8Array[] = [];
+  let sigs: Uint8Array[] = [];
+  beforeAll(() => {
+    keys = [0, 1, 2, 3].map(key);
+    pks = keys.map((k) => k.publicKey);
+    sigs = keys.map((k) => bls.sign(msg, k.secretKey));
+  });
+
+  it("accepts a batch exactly when every signature verifies alone", () => {
+    expect(bls.verifyBatch(msg, sigs, pks)).toBe(true);
+    expect(bls.verifyBatch(msg, sigs.slice(0, 1), pks.slice(0, 1))).toBe(true);
+    expect(
+      bls.verifyBatch(
+        msg,
+        sigs,
+        pks.map((pk) => bls.preparePublicKey(pk)),
+      ),
+    ).toBe(true);
+    // One signature over another message, one under a swapped key, one garbage encoding.
+    const wrongMsg = [...sigs];
+    wrongMsg[2] = bls.sign(other, keys[2]?.secretKey as Uint8Array);
+    expect(bls.verifyBatch(msg, wrongMsg, pks)).toBe(false);
+    expect(bls.verifyBatch(msg, [sigs[1], sigs[0], sigs[2], sigs[3]] as Uint8Array[], pks)).toBe(false);
+    const garbage = [...sigs];
+    garbage[0] = new Uint8Array(96).fill(7);
+    expect(bls.verifyBatch(msg, garbage, pks)).toBe(false);
+    expect(bls.verifyBatch(other, sigs, pks)).toBe(false);
+  });
+
+  it("refuses two invalid signatures that cancel out in a plain sum", () => {
+    // sig0 + D and sig1 − D: their sum equals sig0 + sig1, so an unweighted aggregate check passes.
+    const d = G2.fromBytes(bls.sign(utf8ToBytes("offset"), key(9).secretKey));
+    const s0 = G2.fromBytes(sigs[0] as Uint8Array)
+      .add(d)
+      .toBytes(true);
+    const s1 = G2.fromBytes(sigs[1] as Uint8Array)
+      .subtract(d)
+      .toBytes(true);
+    const forged = [s0, s1, sigs[2], sigs[3]] as Uint8Array[];
+    expect(bls.fastAggregateVerify(bls.aggregateSignatures(forged), msg, pks)).toBe(true);
+    expect(bls.verify(s0, msg, pks[0] as Uint8Array)).toBe(false);
+    for (let i = 0; i < 8; i++) expect(bls.verifyBatch(msg, forged, pks)).toBe(false);
+  });
+
+  it("is false for empty or mismatched lists and invalid keys, and throws only on non-bytes", () => {
+    expect(bls.verifyBatch(msg, [], [])).toBe(false);
+    expect(bls.verifyBatch(msg, sigs, pks.slice(1))).toBe(false);
+    expect(bls.verifyBatch(msg, sigs.slice(0, 1), [new Uint8Array(48)])).toBe(false);
+    expect(() => bls.verifyBatch(msg, ["x" as unknown as Uint8Array], pks.slice(0, 1))).toThrow(TypeError);
+  });
+});
+
 describe("preparePublicKey", () => {
   it("gives a handle that verify, fastAggregateVerify and aggregateVerify accept", () => {
     const keys = [0, 1, 2, 3].map(key);

@@ -9,6 +9,8 @@
 import { bytesToHex, equalBytes } from "@tandem/crypto";
 import { decodeTx } from "@tandem/ledger";
 import { describe, expect, it } from "vitest";
+import { decodeConsensusMessage, encodeConsensusMessage } from "../../../src/consensus/codec.js";
+import { voteSignBytes } from "../../../src/consensus/sign-bytes.js";
 import { followHeaders, trustHeader } from "../../../src/light-client/index.js";
 import type { TxResultEvent } from "../../../src/node/index.js";
 import { decodeU64 } from "../../../src/state/codec.js";
@@ -109,6 +111,34 @@ describe("ChainNode: one Byzantine validator of four", () => {
       await t.waitForHeight(8, { timeoutMs: 30_000 });
       await waitUntil(() => t.node(0).getTx(r.hash) !== undefined, "the tx sent through the silent node");
       t.assertAgreement();
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+
+  it("BLS votes checked in batches: a validator sending another validator.s signature is refused (the batch fails, one-by-one checks find it)", async () => {
+    const t = await Testnet.create({ accounts: 2, scheme: "bls" });
+    try {
+      const thief = t.member(3);
+      const victim = t.member(0).signer as NonNullable<ReturnType<typeof t.member>["signer"]>;
+      let forged = 0;
+      t.network.intercept((m) => {
+        if (m.from !== thief.id || m.topic !== "votes") return undefined;
+        if (m.data[0] !== 2) return []; // its re-broadcast bundles would carry its real votes
+        const d = decodeConsensusMessage(m.data);
+        if (d.kind !== "vote") return undefined;
+        // A valid signature, of the same vote by validator 0: it passes alone under validator 0's key only.
+        const signature = victim.sign(voteSignBytes(d.vote)) as Uint8Array;
+        forged++;
+        return [encodeConsensusMessage({ kind: "vote", vote: { ...d.vote, signature } })];
+      });
+      await t.startAll();
+      await t.waitForHeight(6, { timeoutMs: 40_000 });
+      t.assertAgreement();
+      expect(forged).toBeGreaterThan(0);
+      const honest = [0, 1, 2].map((i) => t.node(i).consensusEngine?.stats);
+      expect(honest.reduce((n, st) => n + (st?.badSignature ?? 0), 0)).toBeGreaterThan(0);
+      expect(honest.reduce((n, st) => n + (st?.votesBatchVerified ?? 0), 0)).toBeGreaterThan(0);
     } finally {
       await t.close();
     }
