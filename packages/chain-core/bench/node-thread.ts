@@ -6,9 +6,9 @@
  * (the parent's latency clock).
  */
 import { writeFileSync } from "node:fs";
-import { Session } from "node:inspector/promises";
 import { parentPort, workerData } from "node:worker_threads";
 import { bytesToHex } from "@tandem/crypto";
+import { startCpuProfile } from "@tandem/test-utils/bench";
 import {
   BlsVoteSigner,
   BlsVoteVerifier,
@@ -93,7 +93,7 @@ node.events.on("block", (e) => {
 });
 let elu = performance.eventLoopUtilization();
 let marks = 0;
-let profiler: Session | undefined;
+let profiler: Awaited<ReturnType<typeof startCpuProfile>> | undefined;
 
 port.on("message", (m: ToNode) => {
   if (m.k === "submit") {
@@ -141,15 +141,6 @@ post({ k: "ready" });
 
 /** Mark 1 starts a sampling profile of this thread, mark 2 writes it. */
 async function profileMark(mark: number, file: string): Promise<void> {
-  if (mark === 1) {
-    profiler = new Session();
-    profiler.connect();
-    await profiler.post("Profiler.enable");
-    await profiler.post("Profiler.setSamplingInterval", { interval: 1000 });
-    await profiler.post("Profiler.start");
-  } else if (mark === 2 && profiler !== undefined) {
-    const { profile } = await profiler.post("Profiler.stop");
-    writeFileSync(file, JSON.stringify(profile));
-    profiler.disconnect();
-  }
+  if (mark === 1) profiler = await startCpuProfile();
+  else if (mark === 2 && profiler !== undefined) writeFileSync(file, JSON.stringify(await profiler.stop()));
 }

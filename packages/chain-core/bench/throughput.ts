@@ -14,13 +14,12 @@
  */
 import { createPrivateKey, sign as nodeSign } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { bytesToHex, concatBytes, hexToBytes } from "@tandem/crypto";
 import { encodeTx, signTxWith, type TransferPayload, type UnsignedTx } from "@tandem/ledger";
-import { type Emit, percentile } from "@tandem/test-utils/bench";
+import { type Emit, percentile, startCpuProfile } from "@tandem/test-utils/bench";
 import type { ChainNodeOptions } from "../src/node/options.js";
 import { type TestKey, Testnet, testnetNodeOptions } from "../src/testing/index.js";
 import type { FromNode, NodeThreadData, SubmitOut, ToNode } from "./node-thread.js";
@@ -331,7 +330,8 @@ export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promi
     const h0 = { blocks, txs: blockTxs };
     const committedAtStart = committed;
     // Single layout: the main thread runs the nodes; threads: each node thread writes its own profile.
-    const profiler = o.cpuProfile === undefined || o.layout === "threads" ? undefined : await startProfile();
+    const profiler =
+      o.cpuProfile === undefined || o.layout === "threads" ? undefined : await startCpuProfile();
     await t.mark();
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
@@ -419,20 +419,4 @@ export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promi
     await target?.close();
     await net.close();
   }
-}
-
-/** A sampling profile of this thread (1 ms interval), from now until `stop`. */
-async function startProfile(): Promise<{ stop(): Promise<object> }> {
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.setSamplingInterval", { interval: 1000 });
-  await session.post("Profiler.start");
-  return {
-    async stop() {
-      const { profile } = await session.post("Profiler.stop");
-      session.disconnect();
-      return profile;
-    },
-  };
 }

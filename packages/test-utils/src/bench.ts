@@ -127,3 +127,23 @@ export function measureVerifyBound(validators = 4): VerifyBound {
   const cores = availableParallelism();
   return { verifiesPerCore, cores, validators, txPerSecond: (verifiesPerCore * cores) / validators };
 }
+
+/**
+ * A sampling CPU profile of the calling thread (main or worker), from now until `stop`, which resolves
+ * the profile (a .cpuprofile object) — for benches that profile only their timed window.
+ */
+export async function startCpuProfile(intervalUs = 1000): Promise<{ stop(): Promise<object> }> {
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: intervalUs });
+  await session.post("Profiler.start");
+  return {
+    async stop() {
+      const { profile } = await session.post("Profiler.stop");
+      session.disconnect();
+      return profile;
+    },
+  };
+}

@@ -89,6 +89,17 @@ export class BlsVoteVerifier implements VoteVerifier {
     return p ?? undefined;
   }
 
+  /** Every key decoded (cached), or undefined if one is invalid. */
+  private keys(publicKeys: readonly Uint8Array[]): BlsPublicKeyInput[] | undefined {
+    const out: BlsPublicKeyInput[] = [];
+    for (const pk of publicKeys) {
+      const p = this.key(pk);
+      if (p === undefined) return undefined;
+      out.push(p);
+    }
+    return out;
+  }
+
   verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
     if (!(signature instanceof Uint8Array) || !(message instanceof Uint8Array)) return false;
     const pk = this.key(publicKey);
@@ -108,12 +119,8 @@ export class BlsVoteVerifier implements VoteVerifier {
     if (!(message instanceof Uint8Array) || !Array.isArray(signatures) || !Array.isArray(publicKeys))
       return false;
     if (signatures.length === 0 || signatures.length !== publicKeys.length) return false;
-    const pks: BlsPublicKeyInput[] = [];
-    for (const pk of publicKeys) {
-      const p = this.key(pk);
-      if (p === undefined) return false;
-      pks.push(p);
-    }
+    const pks = this.keys(publicKeys);
+    if (pks === undefined) return false;
     try {
       return bls.verifyBatch(
         message,
@@ -132,12 +139,8 @@ export class BlsVoteVerifier implements VoteVerifier {
   verifyAggregate(signature: Uint8Array, message: Uint8Array, publicKeys: readonly Uint8Array[]): boolean {
     if (!(signature instanceof Uint8Array) || !(message instanceof Uint8Array)) return false;
     if (!Array.isArray(publicKeys) || publicKeys.length === 0) return false;
-    const pks: BlsPublicKeyInput[] = [];
-    for (const pk of publicKeys) {
-      const p = this.key(pk);
-      if (p === undefined) return false;
-      pks.push(p);
-    }
+    const pks = this.keys(publicKeys);
+    if (pks === undefined) return false;
     try {
       return bls.fastAggregateVerify(signature, message, pks);
     } catch {

@@ -116,7 +116,7 @@ describe("ChainNode: one Byzantine validator of four", () => {
     }
   }, 60_000);
 
-  it("BLS votes checked in batches: a validator sending another validator.s signature is refused (the batch fails, one-by-one checks find it)", async () => {
+  it("with BLS votes: a validator sending another validator's signature is refused and the chain goes on", async () => {
     const t = await Testnet.create({ accounts: 2, scheme: "bls" });
     try {
       const thief = t.member(3);
@@ -138,7 +138,6 @@ describe("ChainNode: one Byzantine validator of four", () => {
       expect(forged).toBeGreaterThan(0);
       const honest = [0, 1, 2].map((i) => t.node(i).consensusEngine?.stats);
       expect(honest.reduce((n, st) => n + (st?.badSignature ?? 0), 0)).toBeGreaterThan(0);
-      expect(honest.reduce((n, st) => n + (st?.votesBatchVerified ?? 0), 0)).toBeGreaterThan(0);
     } finally {
       await t.close();
     }

@@ -15,6 +15,7 @@ import {
   decodeConsensusMessage,
   encodeConsensusMessage,
   type Value,
+  type VoteVerifier,
 } from "../../../src/consensus/index.js";
 import {
   ArmedFailpoints,
@@ -44,7 +45,12 @@ interface Harness {
   advance(ms: number): Promise<void>;
 }
 
-async function start(disk = new MemoryDisk(), failpoints?: Failpoints, who = me): Promise<Harness> {
+async function start(
+  disk = new MemoryDisk(),
+  failpoints?: Failpoints,
+  who = me,
+  verifier: VoteVerifier = testVoteVerifier,
+): Promise<Harness> {
   const sched = new Scheduler();
   const sent: Harness["sent"] = [];
   const stored: Decision[] = [];
@@ -71,7 +77,7 @@ async function start(disk = new MemoryDisk(), failpoints?: Failpoints, who = me)
         send: (to, b) => sent.push({ to, msg: decodeConsensusMessage(b) }),
       },
       clock: sched.clockFor(() => true),
-      verifier: testVoteVerifier,
+      verifier,
       signer: f.signerOf(who),
       ...(failpoints === undefined ? {} : { failpoints }),
       onFatal: (e) => fatal.push(e),
@@ -210,6 +216,50 @@ describe("ConsensusEngine", () => {
     expect(h.engine.stats.duplicates).toBe(1);
     await h.deliver({ kind: "vote", vote: { ...vote, signature: new Uint8Array(96).fill(1) } });
     expect(h.engine.stats.duplicates).toBe(2);
+  });
+
+  it("checks queued votes for one value in one batch, and finds a bad one alone when the batch fails", async () => {
+    const batches: number[] = [];
+    const batching: VoteVerifier = {
+      ...testVoteVerifier,
+      verify: (s, m, pk) => testVoteVerifier.verify(s, m, pk),
+      verifyBatch(message, signatures, publicKeys) {
+        batches.push(signatures.length);
+        return signatures.every((sig, i) =>
+          testVoteVerifier.verify(sig, message, publicKeys[i] as Uint8Array),
+        );
+      },
+    };
+    const h = await start(undefined, undefined, me, batching);
+    const v = toy("a");
+    await h.deliver({ kind: "proposal", proposal: f.proposal(0, v) });
+    // Three prevotes in one tick: the first is checked at once (the engine was idle), the two queued
+    // behind it in one batch.
+    for (const o of others)
+      h.engine.receive(
+        "peer",
+        encodeConsensusMessage({ kind: "vote", vote: f.vote(o, 0, "prevote", v.hash) }),
+      );
+    await h.deliver({ kind: "vote", vote: f.vote(others[0] as number, 0, "prevote", v.hash) });
+    expect(batches).toEqual([2]);
+    expect(h.engine.stats.votesBatchVerified).toBe(2);
+    for (const o of others) expect(h.engine.consensus.hasVote(f.vote(o, 0, "prevote", v.hash))).toBe(true);
+    // Precommits, the second carrying another validator's signature: the batch behind the first fails,
+    // single checks then refuse the forged vote and count the honest one.
+    const [a, b, c] = others as [number, number, number];
+    const good = [f.vote(a, 0, "precommit", v.hash), f.vote(b, 0, "precommit", v.hash)];
+    const forged = {
+      ...f.vote(c, 0, "precommit", v.hash),
+      signature: (good[0] as (typeof good)[0]).signature,
+    };
+    for (const vote of [good[0], forged, good[1]] as Array<typeof forged>)
+      h.engine.receive("peer", encodeConsensusMessage({ kind: "vote", vote }));
+    await h.deliver({ kind: "vote", vote: good[0] as (typeof good)[0] });
+    expect(batches).toEqual([2, 2]);
+    expect(h.engine.stats.votesBatchVerified).toBe(2);
+    expect(h.engine.stats.badSignature).toBe(1);
+    // With our own precommit, the two honest ones make a quorum: the height is decided.
+    expect(h.stored).toHaveLength(1);
   });
 
   it("ignores malformed bytes and messages of another chain", async () => {

@@ -1,5 +1,6 @@
 import { MessageChannel } from "node:worker_threads";
 import { equalBytes, utf8ToBytes } from "@tandem/crypto";
+import { waitFor } from "@tandem/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { type NetworkTopic, PortNetwork } from "../../../src/network/index.js";
 import { ChainNode } from "../../../src/node/chain-node.js";
@@ -24,14 +25,6 @@ const open: PortNetwork[] = [];
 afterEach(() => {
   for (const n of open.splice(0)) n.close();
 });
-
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe("PortNetwork", () => {
   it("publishes to every peer, sends to one, answers block requests, and times out on silence", async () => {
@@ -61,7 +54,7 @@ describe("PortNetwork", () => {
     expect([...a.peers()].sort()).toEqual(["b", "c"]);
     a.publish("txs", utf8ToBytes("1"));
     a.send("c", "votes", utf8ToBytes("2"));
-    await until(() => (got.c?.length ?? 0) === 2 && (got.b?.length ?? 0) === 1, "delivery");
+    await waitFor(() => (got.c?.length ?? 0) === 2 && (got.b?.length ?? 0) === 1, { what: "delivery" });
     expect(got.a).toEqual([]);
     expect(got.b).toEqual([{ from: "a", topic: "txs", data: "1" }]);
     expect(got.c).toEqual([
@@ -95,7 +88,7 @@ describe("PortNetwork", () => {
       ch.port2.postMessage(junk);
     }
     ch.port2.postMessage({ k: "msg", topic: "votes", data: new Uint8Array(1) });
-    await until(() => got.length === 1, "the one valid message");
+    await waitFor(() => got.length === 1, { what: "the one valid message" });
     expect(got).toEqual(["votes"]);
     ch.port2.close();
   });
@@ -122,11 +115,10 @@ describe("PortNetwork", () => {
       for (const n of nodes) n.start();
       const [alice, bob] = net.accounts as [(typeof net.accounts)[0], (typeof net.accounts)[0]];
       const r = await (nodes[2] as ChainNode).submitTx(net.transfer(alice, bob.address, 5n));
-      await until(
-        () => nodes.every((n) => n.getTx(r.hash) !== undefined),
-        "the transfer on every node",
-        20_000,
-      );
+      await waitFor(() => nodes.every((n) => n.getTx(r.hash) !== undefined), {
+        what: "the transfer on every node",
+        timeoutMs: 20_000,
+      });
       const h = Math.min(...nodes.map((n) => n.height));
       const ref = nodes[0]?.getCommit(h)?.blockHash as Uint8Array;
       for (const n of nodes) expect(equalBytes(n.getCommit(h)?.blockHash as Uint8Array, ref)).toBe(true);
