@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   BlsVoteSigner,
   BlsVoteVerifier,
+  BlsWorkerVoteVerifier,
   buildCommit,
   ValidatorSet,
   type Vote,
@@ -77,6 +78,34 @@ describe("BlsVoteSigner / BlsVoteVerifier", () => {
     expect(verifier.verifyAggregate(agg, msg, keys.slice(0, 2))).toBe(false);
     expect(verifier.verifyAggregate(agg, msg, keys.slice(1, 4))).toBe(false);
     expect(() => verifier.aggregate([])).toThrow(RangeError);
+  });
+});
+
+describe("batched vote checks (BlsVoteVerifier and BlsWorkerVoteVerifier)", () => {
+  it("verify a batch exactly when every vote verifies alone, on this thread and with the worker pool", async () => {
+    const pool = await BlsWorkerVoteVerifier.create({ threads: 1 });
+    try {
+      const h = value("batch").hash;
+      const votes = [0, 1, 2, 3].map((i) => vote(i, 0, "prevote", h));
+      const msg = voteSignBytes(votes[0] as Vote);
+      const pks = votes.map((v) => set.at(v.validatorIndex)?.publicKey as Uint8Array);
+      const sigs = votes.map((v) => v.signature);
+      for (const ver of [verifier, pool]) {
+        expect(ver.verifyBatch(msg, sigs, pks)).toBe(true);
+        // One vote signed for another value; one key that is not a key; lists of different lengths.
+        const other = [...sigs];
+        other[1] = vote(1, 0, "prevote", value("other").hash).signature;
+        expect(ver.verifyBatch(msg, other, pks)).toBe(false);
+        expect(ver.verifyBatch(msg, sigs, [new Uint8Array(48), ...pks.slice(1)])).toBe(false);
+        expect(ver.verifyBatch(msg, sigs, pks.slice(1))).toBe(false);
+        expect(ver.verifyBatch(msg, [], [])).toBe(false);
+      }
+      // The pool's single checks (off-thread) agree with the local ones.
+      expect(await pool.verifyAsync(sigs[0] as Uint8Array, msg, pks[0] as Uint8Array)).toBe(true);
+      expect(await pool.verifyAsync(sigs[1] as Uint8Array, msg, pks[0] as Uint8Array)).toBe(false);
+    } finally {
+      await pool.close();
+    }
   });
 });
 
