@@ -89,6 +89,9 @@ export interface ConsensusEngineStats {
 
 type Task = () => Promise<void>;
 
+/** Most single votes held for a batch check (see `unverified`). */
+const MAX_UNVERIFIED = 1024;
+
 export class ConsensusEngine {
   readonly stats: ConsensusEngineStats = {
     received: 0,
@@ -181,7 +184,12 @@ export class ConsensusEngine {
     } catch {
       msg = undefined;
     }
-    if (msg?.kind === "vote" && this.m.verifier.verifyBatch !== undefined) this.unverified.push(msg.vote);
+    if (msg?.kind === "vote" && this.m.verifier.verifyBatch !== undefined) {
+      // Votes of other heights never reach onVote, which empties the list: bound it (a dropped vote is
+      // only checked alone).
+      if (this.unverified.length >= MAX_UNVERIFIED) this.unverified = [];
+      this.unverified.push(msg.vote);
+    }
     const decoded = msg;
     this.enqueue(() => this.onMessage(peer, bytes, decoded));
   }
