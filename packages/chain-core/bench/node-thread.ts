@@ -1,71 +1,16 @@
 /**
  * One validator of the threaded bench on its own worker thread: a real ChainNode on an LMDB store, BLS
  * votes signed and verified on this thread, Ed25519 tx signatures checked by this node's mempool, peers
- * reached through {@link PortNetwork}. The parent drives it over `parentPort` (see {@link ToNode} and
- * {@link FromNode}); every node reports its committed blocks, and node 0 also the hashes of their txs
- * (the parent's latency clock).
+ * reached through {@link PortNetwork}. The parent drives it over `parentPort` (thread-protocol.ts); the
+ * node with `reportTxs` reports its committed blocks and their tx hashes (the parent's latency clock).
  */
 import { writeFileSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { bytesToHex } from "@tandem/crypto";
 import { startCpuProfile } from "@tandem/test-utils/bench";
-import {
-  BlsVoteSigner,
-  BlsVoteVerifier,
-  ChainNode,
-  LmdbKvStore,
-  PortNetwork,
-  type PortPeer,
-} from "../src/index.js";
-import type { ChainNodeOptions } from "../src/node/options.js";
+import { BlsVoteSigner, BlsVoteVerifier, ChainNode, LmdbKvStore, PortNetwork } from "../src/index.js";
 import { testBlsSecretKey, testOperatorKey } from "../src/testing/index.js";
-
-export interface NodeThreadData {
-  readonly index: number;
-  readonly chainId: string;
-  readonly path: string;
-  readonly options: ChainNodeOptions;
-  readonly peers: readonly PortPeer[];
-  /** Report tx hashes of committed blocks (one node does, for the latency clock). */
-  readonly reportTxs: boolean;
-  /** Write a CPU profile of this thread between the first and second window marks to this file. */
-  readonly cpuProfile?: string;
-}
-
-export type ToNode =
-  | { readonly k: "submit"; readonly id: number; readonly txs: readonly Uint8Array[] }
-  | { readonly k: "window" }
-  | { readonly k: "blockHash"; readonly id: number; readonly height: number }
-  | { readonly k: "stop"; readonly id: number };
-
-export type SubmitOut =
-  | { readonly ok: true; readonly hashHex: string }
-  | { readonly ok: false; readonly code: string };
-
-export type FromNode =
-  | { readonly k: "ready" }
-  | { readonly k: "submitted"; readonly id: number; readonly outs: readonly SubmitOut[] }
-  | {
-      readonly k: "block";
-      readonly height: number;
-      readonly txs: number;
-      readonly hashes?: readonly string[];
-    }
-  | { readonly k: "window"; readonly activeMs: number; readonly utilization: number }
-  | {
-      readonly k: "blockHash";
-      readonly id: number;
-      readonly hash: string | null;
-      readonly root: string | null;
-      readonly nodeHeight: number;
-    }
-  | {
-      readonly k: "stopped";
-      readonly id: number;
-      readonly height: number;
-      readonly proposalsBuilt: number;
-    }
-  | { readonly k: "fatal"; readonly error: string };
+import { type FromNode, type NodeThreadData, submitOut, type ToNode } from "./thread-protocol.js";
 
 const port = parentPort;
 if (port === null) throw new Error("node-thread runs as a worker");
@@ -83,14 +28,9 @@ const node = await ChainNode.init(data.options, {
   operatorKey: testOperatorKey(data.chainId, data.index).secretKey,
   onFatal: (e) => post({ k: "fatal", error: String(e) }),
 });
-node.events.on("block", (e) => {
-  post({
-    k: "block",
-    height: e.height,
-    txs: e.txHashes.length,
-    ...(data.reportTxs ? { hashes: e.txHashes.map((h) => bytesToHex(h)) } : {}),
-  });
-});
+if (data.reportTxs) {
+  node.events.on("block", (e) => post({ k: "block", hashes: e.txHashes.map((h) => bytesToHex(h)) }));
+}
 let elu = performance.eventLoopUtilization();
 let marks = 0;
 let profiler: Awaited<ReturnType<typeof startCpuProfile>> | undefined;
@@ -102,7 +42,7 @@ port.on("message", (m: ToNode) => {
         post({
           k: "submitted",
           id: m.id,
-          outs: outs.map((o) => (o.ok ? { ok: true, hashHex: o.hashHex } : { ok: false, code: o.code })),
+          outs: outs.map(submitOut),
         }),
       (e: unknown) =>
         post({ k: "submitted", id: m.id, outs: m.txs.map(() => ({ ok: false, code: String(e) })) }),
@@ -111,7 +51,7 @@ port.on("message", (m: ToNode) => {
     // Marks a window edge: reports this thread's busy time since the previous mark.
     const d = performance.eventLoopUtilization(elu);
     elu = performance.eventLoopUtilization();
-    post({ k: "window", activeMs: d.active, utilization: d.utilization });
+    post({ k: "window", activeMs: d.active });
     marks++;
     if (data.cpuProfile !== undefined) void profileMark(marks, data.cpuProfile);
   } else if (m.k === "blockHash") {
@@ -125,13 +65,12 @@ port.on("message", (m: ToNode) => {
       nodeHeight: node.height,
     });
   } else if (m.k === "stop") {
-    const height = node.height;
     const proposalsBuilt = node.stats.proposalsBuilt;
     void (async () => {
       await node.close();
       network.close();
       await store.close();
-      post({ k: "stopped", id: m.id, height, proposalsBuilt });
+      post({ k: "stopped", id: m.id, proposalsBuilt });
       port.close();
     })();
   }

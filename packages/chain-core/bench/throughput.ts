@@ -16,13 +16,20 @@ import { createPrivateKey, sign as nodeSign } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
 import { bytesToHex, concatBytes, hexToBytes } from "@tandem/crypto";
 import { encodeTx, signTxWith, type TransferPayload, type UnsignedTx } from "@tandem/ledger";
 import { type Emit, percentile, startCpuProfile } from "@tandem/test-utils/bench";
+import { portMesh } from "../src/network/index.js";
 import type { ChainNodeOptions } from "../src/node/options.js";
 import { type TestKey, Testnet, testnetNodeOptions } from "../src/testing/index.js";
-import type { FromNode, NodeThreadData, SubmitOut, ToNode } from "./node-thread.js";
+import {
+  type FromNode,
+  type NodeThreadData,
+  type SubmitOut,
+  submitOut,
+  type ToNode,
+} from "./thread-protocol.js";
 
 export interface ThroughputOptions {
   seconds: number;
@@ -58,8 +65,8 @@ export interface ThroughputResult {
 /** The 4 running nodes, as the load generator sees them. */
 interface LoadTarget {
   submit(node: number, txs: Uint8Array[]): Promise<readonly SubmitOut[]>;
-  /** Node 0 committed a block: its tx count and tx hashes (hex). */
-  onBlock(cb: (txs: number, hashes: readonly string[]) => void): void;
+  /** Node 0 committed a block: the hashes of its txs (hex). */
+  onBlock(cb: (hashes: readonly string[]) => void): void;
   /** Busy time of each node thread since the last mark (ms). Undefined in the single layout. */
   mark(): Promise<number[] | undefined>;
   /** Checks that every node holds the same blocks and roots; returns the heights compared. */
@@ -85,11 +92,10 @@ async function singleTarget(net: Testnet): Promise<LoadTarget> {
   await net.waitForHeight(1, { timeoutMs: 30_000 });
   return {
     async submit(i, txs) {
-      const outs = await net.node(i).submitTxs(txs);
-      return outs.map((x) => (x.ok ? { ok: true, hashHex: x.hashHex } : { ok: false, code: x.code }));
+      return (await net.node(i).submitTxs(txs)).map(submitOut);
     },
     onBlock(cb) {
-      net.node(0).events.on("block", (e) => cb(e.txHashes.length, e.txHashes.map(bytesToHex)));
+      net.node(0).events.on("block", (e) => cb(e.txHashes.map(bytesToHex)));
     },
     async mark() {
       return undefined;
@@ -106,18 +112,10 @@ async function singleTarget(net: Testnet): Promise<LoadTarget> {
 async function threadTarget(net: Testnet, o: ThroughputOptions): Promise<LoadTarget> {
   const dir = mkdtempSync(join(tmpdir(), "tandem-bench-threads-"));
   const n = net.members.length;
-  // One channel per pair of nodes.
-  const ports: Array<Array<{ id: string; port: MessagePort }>> = Array.from({ length: n }, () => []);
-  for (let a = 0; a < n; a++) {
-    for (let b = a + 1; b < n; b++) {
-      const ch = new MessageChannel();
-      ports[a]?.push({ id: `node${b}`, port: ch.port1 });
-      ports[b]?.push({ id: `node${a}`, port: ch.port2 });
-    }
-  }
+  const ports = portMesh(net.members.map((m) => m.id));
   let nextId = 1;
   const waiting = new Map<number, (m: FromNode) => void>();
-  const blockListeners: Array<(txs: number, hashes: readonly string[]) => void> = [];
+  const blockListeners: Array<(hashes: readonly string[]) => void> = [];
   const marks: Array<Array<(ms: number) => void>> = Array.from({ length: n }, () => []);
   const workers: Worker[] = [];
   const ready: Array<Promise<void>> = [];
@@ -145,9 +143,8 @@ async function threadTarget(net: Testnet, o: ThroughputOptions): Promise<LoadTar
         });
         w.on("message", (m: FromNode) => {
           if (m.k === "ready") resolve();
-          else if (m.k === "block") {
-            if (m.hashes !== undefined) for (const cb of blockListeners) cb(m.txs, m.hashes);
-          } else if (m.k === "window") marks[i]?.shift()?.(m.activeMs);
+          else if (m.k === "block") for (const cb of blockListeners) cb(m.hashes);
+          else if (m.k === "window") marks[i]?.shift()?.(m.activeMs);
           else if (m.k === "fatal") failures.push(`node${i}: ${m.error}`);
           else waiting.get(m.id)?.(m);
         });
@@ -270,9 +267,9 @@ export async function measureThroughput(emit: Emit, o: ThroughputOptions): Promi
     let committed = 0;
     let blocks = 0;
     let blockTxs = 0;
-    t.onBlock((count, hashes) => {
+    t.onBlock((hashes) => {
       blocks++;
-      blockTxs += count;
+      blockTxs += hashes.length;
       const now = performance.now();
       for (const id of hashes) {
         const at = submitted.get(id);

@@ -138,6 +138,7 @@ export {
   PortNetwork,
   type PortNetworkOptions,
   type PortPeer,
+  portMesh,
 } from "./network/index.js";
 export {
   type AccountView,

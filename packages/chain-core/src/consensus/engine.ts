@@ -600,11 +600,7 @@ export class ConsensusEngine {
     const pk = validators.at(v.validatorIndex)?.publicKey;
     if (pk === undefined) return;
     if (this.unverified.length > 0) this.verifyQueuedVotes();
-    const batched = this.verdicts.get(v);
-    if (
-      !(batched !== undefined && equalBytes(batched, pk)) &&
-      !(await this.verify(v.signature, voteSignBytes(v, this.hash), pk))
-    ) {
+    if (!(await this.voteVerified(v, pk))) {
       this.stats.badSignature++;
       return;
     }
@@ -652,11 +648,7 @@ export class ConsensusEngine {
     for (const v of unseen) {
       const val = validators.at(v.validatorIndex);
       if (val === undefined) continue;
-      const batched = this.verdicts.get(v);
-      if (
-        !(batched !== undefined && equalBytes(batched, val.publicKey)) &&
-        !(await this.verify(v.signature, voteSignBytes(v, this.hash), val.publicKey))
-      ) {
+      if (!(await this.voteVerified(v, val.publicKey))) {
         this.stats.badSignature++;
         continue;
       }
@@ -722,6 +714,13 @@ export class ConsensusEngine {
     if (!ok) return;
     for (let i = 0; i < votes.length; i++) this.verdicts.set(votes[i] as Vote, pks[i] as Uint8Array);
     this.stats.votesBatchVerified += votes.length;
+  }
+
+  /** A vote's signature under `publicKey`: a batch's verdict for that key, else a single check. */
+  private voteVerified(v: Vote, publicKey: Uint8Array): boolean | Promise<boolean> {
+    const batched = this.verdicts.get(v);
+    if (batched !== undefined && equalBytes(batched, publicKey)) return true;
+    return this.verify(v.signature, voteSignBytes(v, this.hash), publicKey);
   }
 
   /** A message signature check, off this thread when the verifier can (the queue waits for it). */

@@ -122,11 +122,7 @@ export class BlsVoteVerifier implements VoteVerifier {
     const pks = this.keys(publicKeys);
     if (pks === undefined) return false;
     try {
-      return bls.verifyBatch(
-        message,
-        signatures.map((s) => (s instanceof Uint8Array ? s : new Uint8Array(0))),
-        pks,
-      );
+      return bls.verifyBatch(message, signatures, pks);
     } catch {
       return false;
     }

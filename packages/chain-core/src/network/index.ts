@@ -12,4 +12,4 @@ export {
   type MemoryNetworkStats,
   type MessageInterceptor,
 } from "./memory-network.js";
-export { PortNetwork, type PortNetworkOptions, type PortPeer } from "./port-network.js";
+export { PortNetwork, type PortNetworkOptions, type PortPeer, portMesh } from "./port-network.js";

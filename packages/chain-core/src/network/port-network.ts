@@ -4,9 +4,14 @@
  * machine's cores. Gossip is a copy per peer (structured clone of the bytes); block sync is a request
  * and an answer on the pair's port, with a timeout.
  */
-import type { MessagePort } from "node:worker_threads";
+import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { NodeErrorCode, nodeError } from "../node/errors.js";
-import type { NetworkTopic, PeerNetwork, PeerNetworkHandlers } from "./interface.js";
+import {
+  NETWORK_TOPICS,
+  type NetworkTopic,
+  type PeerNetwork,
+  type PeerNetworkHandlers,
+} from "./interface.js";
 
 export interface PortPeer {
   readonly id: string;
@@ -23,7 +28,23 @@ type Wire =
   | { readonly k: "get"; readonly id: number; readonly fromHeight: number; readonly max: number }
   | { readonly k: "blocks"; readonly id: number; readonly blocks: readonly Uint8Array[] | null };
 
-const TOPICS = new Set<string>(["txs", "votes", "blocks"]);
+const TOPICS = new Set<string>(NETWORK_TOPICS);
+
+/**
+ * A full mesh of ports for the nodes `ids`: one MessageChannel per pair. Node `ids[i]` gets element i,
+ * its peers (to hand to its {@link PortNetwork}, transferring the ports when it runs on a worker thread).
+ */
+export function portMesh(ids: readonly string[]): PortPeer[][] {
+  const out: PortPeer[][] = ids.map(() => []);
+  for (let a = 0; a < ids.length; a++) {
+    for (let b = a + 1; b < ids.length; b++) {
+      const ch = new MessageChannel();
+      out[a]?.push({ id: ids[b] as string, port: ch.port1 });
+      out[b]?.push({ id: ids[a] as string, port: ch.port2 });
+    }
+  }
+  return out;
+}
 
 interface Pending {
   resolve(blocks: readonly Uint8Array[]): void;

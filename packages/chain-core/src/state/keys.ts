@@ -63,7 +63,8 @@ function u64(n: number): Uint8Array {
   return b;
 }
 
-function assertAddress(address: Uint8Array): void {
+/** TypeError unless `address` is a 20-byte Uint8Array. */
+export function assertAddress(address: Uint8Array): void {
   if (!(address instanceof Uint8Array) || address.length !== ADDRESS_LENGTH) {
     throw new TypeError(`address must be ${ADDRESS_LENGTH} bytes`);
   }

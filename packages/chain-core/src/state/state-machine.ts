@@ -98,6 +98,7 @@ import type {
 } from "./interface.js";
 import {
   accountKey,
+  assertAddress,
   blockResultsKey,
   denomKey,
   heightRecordKey,
@@ -185,11 +186,6 @@ const ACCOUNT_PREFIX_ID = "acct/";
 
 function isAccountKeyId(id: string): boolean {
   return id.length === ACCOUNT_PREFIX_ID.length + ADDRESS_LENGTH && id.startsWith(ACCOUNT_PREFIX_ID);
-}
-
-/** The id of an address in the nonce cache (as in an account key's {@link keyId}, after the prefix). */
-function addressId(address: Uint8Array): string {
-  return keyId(address);
 }
 
 /** Concatenates write batches (puts in order, then deletes), for one atomic store write. */
@@ -438,11 +434,12 @@ export class StateMachine {
 
   /** The next nonce of an account at the last committed height. */
   nextNonce(address: Uint8Array): number {
-    const key = accountKey(address);
-    const id = addressId(address);
+    assertAddress(address);
+    // The id of an address is its keyId: an account key's id after the "acct/" prefix.
+    const id = keyId(address);
     const hit = this.nonceCache.get(id);
     if (hit !== undefined) return hit;
-    const v = this.get(key);
+    const v = this.get(accountKey(address));
     const nonce = v === undefined ? 0 : decodeAccountNonce(v);
     if (this.nonceCache.size >= NONCE_CACHE_MAX) this.nonceCache.clear();
     this.nonceCache.set(id, nonce);
@@ -651,18 +648,16 @@ export class StateMachine {
     }
     this.metaCache = undefined;
     const nonces = this.execNonces.get(exec);
-    let written = false;
     try {
       await this.store.write(mergeWriteBatches(exec.writeBatch, extra));
-      written = true;
+    } catch (e) {
+      this.nonceCache.clear();
+      throw e;
     } finally {
       this.metaCache = undefined;
-      if (written && nonces !== undefined) {
-        for (const [id, n] of nonces) this.nonceCache.set(id, n);
-      } else {
-        this.nonceCache.clear();
-      }
     }
+    if (nonces === undefined) this.nonceCache.clear();
+    else for (const [id, n] of nonces) this.nonceCache.set(id, n);
   }
 
   // ------------------------------------------------------------------------------------------ internals

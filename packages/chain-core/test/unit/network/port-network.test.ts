@@ -2,7 +2,7 @@ import { MessageChannel } from "node:worker_threads";
 import { equalBytes, utf8ToBytes } from "@tandem/crypto";
 import { waitFor } from "@tandem/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
-import { type NetworkTopic, PortNetwork } from "../../../src/network/index.js";
+import { type NetworkTopic, PortNetwork, portMesh } from "../../../src/network/index.js";
 import { ChainNode } from "../../../src/node/chain-node.js";
 import { NodeErrorCode } from "../../../src/node/errors.js";
 import { MemoryKvStore } from "../../../src/store/memory.js";
@@ -10,15 +10,8 @@ import { Testnet, testnetNodeOptions } from "../../../src/testing/index.js";
 
 /** Full mesh of PortNetworks over MessageChannels (the same ports worker threads get). */
 function mesh(ids: readonly string[], opts: { requestTimeoutMs?: number } = {}): PortNetwork[] {
-  const peers = new Map(ids.map((id) => [id, [] as Array<{ id: string; port: MessageChannel["port1"] }>]));
-  for (let a = 0; a < ids.length; a++) {
-    for (let b = a + 1; b < ids.length; b++) {
-      const ch = new MessageChannel();
-      peers.get(ids[a] as string)?.push({ id: ids[b] as string, port: ch.port1 });
-      peers.get(ids[b] as string)?.push({ id: ids[a] as string, port: ch.port2 });
-    }
-  }
-  return ids.map((id) => new PortNetwork(id, peers.get(id) ?? [], opts));
+  const peers = portMesh(ids);
+  return ids.map((id, i) => new PortNetwork(id, peers[i] ?? [], opts));
 }
 
 const open: PortNetwork[] = [];
