@@ -15,4 +15,9 @@ export {
   type MempoolOptions,
   type MempoolStateView,
 } from "./options.js";
-export { Ed25519WorkerPool, TxSignatureVerifier, type TxSignatureVerifierOptions } from "./verifier.js";
+export {
+  Ed25519WorkerPool,
+  INLINE_SLICE,
+  TxSignatureVerifier,
+  type TxSignatureVerifierOptions,
+} from "./verifier.js";

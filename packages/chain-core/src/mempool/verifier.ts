@@ -18,6 +18,15 @@ import { ED25519_WORKER_SOURCE } from "./ed25519-worker-source.js";
 
 const RECORD = 128;
 
+/**
+ * Inline verification checks this many txs, then yields to the event loop: a gossip batch of a
+ * thousand txs would otherwise hold the thread for ≈0.1 s, and consensus messages queued behind it
+ * (votes, proposals) would wait that long at every step of a height.
+ */
+export const INLINE_SLICE = 64;
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 interface Waiter {
   resolve(out: Uint8Array): void;
   reject(e: unknown): void;
@@ -146,7 +155,10 @@ export class TxSignatureVerifier {
     for (let i = 0; i < txs.length; i++) if ((txs[i] as SignedTx).scheme === "ed25519") ed.push(i);
     const useWorkers = this.opts.workers > 0 && !this.poolBroken && ed.length >= this.opts.workerBatchMin;
     if (!useWorkers) {
-      for (let i = 0; i < txs.length; i++) out[i] = this.verifyInline(txs[i] as SignedTx);
+      for (let i = 0; i < txs.length; i++) {
+        if (i > 0 && i % INLINE_SLICE === 0) await yieldToLoop();
+        out[i] = this.verifyInline(txs[i] as SignedTx);
+      }
       return out;
     }
     this.pool ??= Ed25519WorkerPool.start(this.opts.workers);

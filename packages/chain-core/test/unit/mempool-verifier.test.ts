@@ -12,6 +12,7 @@ import {
 import { afterAll, describe, expect, it } from "vitest";
 import {
   Ed25519WorkerPool,
+  INLINE_SLICE,
   Mempool,
   MempoolErrorCode,
   TxSignatureVerifier,
@@ -252,6 +253,38 @@ describe("TxSignatureVerifier", () => {
     expect(small.workersStarted).toBe(false);
     // The worker checks the ledger's sign bytes.
     expect(txSignBytes(txs[1] as SignedTx)).toHaveLength(32);
+  });
+
+  it("verifies a large batch inline in slices, letting other events run between them", async () => {
+    const { txs, expected } = signedTxs();
+    // 4 × 40 txs: more than two slices.
+    const many = [...txs, ...txs, ...txs, ...txs];
+    const want = [...expected, ...expected, ...expected, ...expected];
+    expect(many.length).toBeGreaterThan(2 * INLINE_SLICE);
+    const inline = new TxSignatureVerifier({
+      hash: sha256,
+      registry: defaultTxKinds,
+      workers: 0,
+      workerBatchMin: 1,
+    });
+    const order: string[] = [];
+    setImmediate(() => order.push("other event"));
+    const verdicts = inline.verify(many).then((v) => {
+      order.push("verdicts");
+      return v;
+    });
+    expect(await verdicts).toEqual(want);
+    expect(order).toEqual(["other event", "verdicts"]);
+    // A batch within one slice is verified without yielding.
+    let yielded = false;
+    setImmediate(() => {
+      yielded = true;
+    });
+    const one = inline.verify(txs);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(yielded).toBe(false);
+    expect(await one).toEqual(expected);
   });
 
   it("admits through the worker pool exactly the txs whose signatures verify", async () => {
