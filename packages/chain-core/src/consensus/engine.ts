@@ -1,7 +1,13 @@
 /**
  * The consensus engine: the impure shell around the pure {@link ConsensusState}. It
  * - verifies signatures of incoming proposals and votes, buffers messages of future heights and
- *   helps peers that are behind (it sends them the stored decision of their height);
+ *   helps peers that are behind (it sends them the stored decision of their height). A single vote is
+ *   held unchecked ("deferred") until it could change what the state machine does: when the deferred
+ *   and counted votes together would cross one of the algorithm's thresholds (> 2/3 for a value or
+ *   for any value of a round and type; > 1/3 of a later round; see {@link ConsensusEngine.dueVotes}),
+ *   or when it conflicts with a counted vote (evidence). The votes due then are checked in one batch
+ *   per value. So a height of n validators costs one batch check per vote type instead of n − 1
+ *   pairing checks, and votes arriving after a quorum are never checked at all;
  * - appends every input event of the current height to the consensus WAL before processing it;
  * - signs through the {@link DoubleSignGuard}: check → sign → write guard entry and WAL buffer in one
  *   atomic durable batch → only then broadcast (and feed the signed message back to the state machine);
@@ -15,7 +21,7 @@
  * Events are processed one at a time from a queue. A {@link FailpointCrash} or any unexpected error
  * stops the engine for good (fail-stop) and is reported through `onFatal`.
  */
-import { bytesToHex, equalBytes, sha256 } from "@tandem/crypto";
+import { equalBytes, sha256 } from "@tandem/crypto";
 import type { HashFn } from "@tandem/ledger";
 import { ChainCoreError } from "../errors.js";
 import { FailpointCrash, type Failpoints, noFailpoints } from "../failpoints.js";
@@ -36,6 +42,7 @@ import type { VoteSigner, VoteVerifier } from "./signer.js";
 import { DoubleSignGuard, type SignRequest } from "./signer-state.js";
 import { type ConsensusAction, type ConsensusEvent, ConsensusState } from "./state-machine.js";
 import type { Proposal, UnsignedProposal, UnsignedVote, Vote } from "./types.js";
+import { hashKey } from "./vote-set.js";
 import { ConsensusWal } from "./wal.js";
 
 export interface ConsensusEngineOptions {
@@ -85,12 +92,19 @@ export interface ConsensusEngineStats {
   decisionsServed: number;
   /** Votes whose signatures were checked together with others for the same value (one batch each). */
   votesBatchVerified: number;
+  /** Single votes held unchecked until they could matter (see `deferred`). */
+  votesDeferred: number;
 }
 
 type Task = () => Promise<void>;
 
-/** Most single votes held for a batch check (see `unverified`). */
-const MAX_UNVERIFIED = 1024;
+/** Most single votes held unchecked (see `deferred`); past it a vote is checked on arrival. */
+const MAX_DEFERRED = 1024;
+
+/** A deferred vote's slot: one per (round, type, validator, value). */
+function deferKey(v: Vote): string {
+  return `${v.round}/${v.type}/${v.validatorIndex}/${hashKey(v.blockHash)}`;
+}
 
 export class ConsensusEngine {
   readonly stats: ConsensusEngineStats = {
@@ -102,6 +116,7 @@ export class ConsensusEngine {
     replayedEvents: 0,
     decisionsServed: 0,
     votesBatchVerified: 0,
+    votesDeferred: 0,
   };
   private readonly opts: Required<Omit<ConsensusEngineOptions, "consensus">>;
   private readonly hash: HashFn;
@@ -112,11 +127,11 @@ export class ConsensusEngine {
   private readonly log: Logger;
   private readonly queue: Task[] = [];
   /**
-   * Single votes received and still queued: when the first of them is processed, those for one value
-   * (same sign bytes) are verified in one batch ({@link VoteVerifier.verifyBatch}) and their verdicts
-   * kept, with the key each was checked against, until their own turn.
+   * Single votes of this height received but not checked yet, by {@link deferKey}: released by
+   * {@link ConsensusEngine.releaseDeferred} after every task once they could matter.
    */
-  private unverified: Vote[] = [];
+  private readonly deferred = new Map<string, Vote>();
+  /** Batch verdicts: the key each vote was checked against, until the vote's own turn. */
   private readonly verdicts = new WeakMap<Vote, Uint8Array>();
   private running = false;
   private stopped = false;
@@ -184,12 +199,6 @@ export class ConsensusEngine {
     } catch {
       msg = undefined;
     }
-    if (msg?.kind === "vote" && this.m.verifier.verifyBatch !== undefined) {
-      // Votes of other heights never reach onVote, which empties the list: bound it (a dropped vote is
-      // only checked alone).
-      if (this.unverified.length >= MAX_UNVERIFIED) this.unverified = [];
-      this.unverified.push(msg.vote);
-    }
     const decoded = msg;
     this.enqueue(() => this.onMessage(peer, bytes, decoded));
   }
@@ -226,6 +235,7 @@ export class ConsensusEngine {
       if (task === undefined) break;
       try {
         await task();
+        if (this.deferred.size > 0) await this.releaseDeferred();
       } catch (err) {
         this.fatal(err);
       }
@@ -239,7 +249,7 @@ export class ConsensusEngine {
   private halt(): void {
     this.stopped = true;
     this.queue.length = 0;
-    this.unverified = [];
+    this.deferred.clear();
     for (const t of this.timers) t.cancel();
     this.timers.clear();
   }
@@ -599,7 +609,19 @@ export class ConsensusEngine {
     }
     const pk = validators.at(v.validatorIndex)?.publicKey;
     if (pk === undefined) return;
-    if (this.unverified.length > 0) this.verifyQueuedVotes();
+    const key = deferKey(v);
+    const held = this.deferred.get(key);
+    if (held !== undefined && equalBytes(held.signature, v.signature)) {
+      this.stats.duplicates++;
+      return;
+    }
+    // Held until it could matter; another signature for a held slot (one of them forged) or a full
+    // list: checked now.
+    if (held === undefined && this.deferred.size < MAX_DEFERRED) {
+      this.deferred.set(key, v);
+      this.stats.votesDeferred++;
+      return;
+    }
     if (!(await this.voteVerified(v, pk))) {
       this.stats.badSignature++;
       return;
@@ -666,22 +688,117 @@ export class ConsensusEngine {
     }
   }
 
-  /** Batch-verifies the queued single votes of this height, grouped by value (see `unverified`). */
-  private verifyQueuedVotes(): void {
-    const votes = this.unverified;
-    this.unverified = [];
-    const validators = this.state.validators;
-    if (validators === undefined) return;
-    const groups = new Map<string, Vote[]>();
-    for (const v of votes) {
-      if (v.chainId !== this.opts.chainId || v.height !== this.state.height || this.state.hasVote(v))
-        continue;
-      const key = `${v.type}/${v.round}/${v.blockHash === null ? "nil" : bytesToHex(v.blockHash)}`;
-      const g = groups.get(key);
-      if (g === undefined) groups.set(key, [v]);
-      else g.push(v);
+  /**
+   * Checks and processes the deferred votes that are due ({@link dueVotes}), until none is: processing
+   * one can make others due (a counted vote raises the tallies they are measured against).
+   */
+  private async releaseDeferred(): Promise<void> {
+    while (this.deferred.size > 0 && !this.stopped) {
+      const validators = this.state.validators;
+      const due = validators === undefined ? [] : this.dueVotes(validators);
+      if (validators === undefined || due.length === 0) return;
+      for (const v of due) this.deferred.delete(deferKey(v));
+      // One batch per value (same sign bytes); a failed batch leaves each vote to its own check.
+      const byValue = new Map<string, Vote[]>();
+      for (const v of due) {
+        const k = `${v.round}/${v.type}/${hashKey(v.blockHash)}`;
+        const g = byValue.get(k);
+        if (g === undefined) byValue.set(k, [v]);
+        else g.push(v);
+      }
+      for (const g of byValue.values()) this.verifyBatch(g, validators);
+      for (const v of due) {
+        if (this.stopped || v.height !== this.state.height || this.state.decided) break;
+        if (this.state.hasVote(v)) continue;
+        const pk = validators.at(v.validatorIndex)?.publicKey;
+        if (pk === undefined) continue;
+        if (!(await this.voteVerified(v, pk))) {
+          this.stats.badSignature++;
+          continue;
+        }
+        if (this.stopped || v.height !== this.state.height || this.state.hasVote(v)) continue;
+        await this.process({ type: "vote", vote: v }, false);
+      }
     }
-    for (const g of groups.values()) this.verifyBatch(g, validators);
+  }
+
+  /**
+   * The deferred votes to check now. Every rule of the algorithm fires when a tally of counted votes
+   * crosses a threshold, so a vote matters only if counting it could cross one:
+   *   - > 2/3 of the power for one value in (round, type) (l.36, l.44, l.49 and a proof-of-lock, l.28);
+   *   - > 2/3 for any value in (round, type) (the prevote and precommit timeouts, l.34, l.47);
+   *   - > 1/3 sending anything in a round above the current one (round skip, l.55);
+   * a group of (round, type) — or of a round, for the skip — is released whole once the deferred votes
+   * with the counted ones reach a threshold the counted ones alone do not. A vote that conflicts with
+   * its validator's counted vote, or another deferred vote of its validator for another value, is due
+   * at once (equivocation evidence). Votes of other heights are dropped.
+   */
+  private dueVotes(validators: NonNullable<ConsensusState["validators"]>): Vote[] {
+    const votes = this.state.voteSet;
+    const height = this.state.height;
+    if (votes === undefined || this.state.decided) {
+      this.deferred.clear();
+      return [];
+    }
+    const groups = new Map<string, Vote[]>();
+    const byRound = new Map<number, Vote[]>();
+    for (const [k, v] of this.deferred) {
+      if (v.height !== height || this.state.hasVote(v)) {
+        this.deferred.delete(k);
+        continue;
+      }
+      const gk = `${v.round}/${v.type}`;
+      const g = groups.get(gk);
+      if (g === undefined) groups.set(gk, [v]);
+      else g.push(v);
+      const r = byRound.get(v.round);
+      if (r === undefined) byRound.set(v.round, [v]);
+      else r.push(v);
+    }
+    const due = new Set<Vote>();
+    const powerOf = (i: number): bigint => validators.at(i)?.power ?? 0n;
+    for (const g of groups.values()) {
+      const { round, type } = g[0] as Vote;
+      const byKey = new Map<string, bigint>();
+      const newVoters = new Set<number>();
+      const keyOf = new Map<number, string>();
+      for (const v of g) {
+        const key = hashKey(v.blockHash);
+        const first = votes.get(round, type, v.validatorIndex);
+        const other = keyOf.get(v.validatorIndex);
+        if (
+          (first !== undefined && hashKey(first.blockHash) !== key) ||
+          (other !== undefined && other !== key)
+        ) {
+          due.add(v);
+          for (const w of g) if (w.validatorIndex === v.validatorIndex) due.add(w);
+        }
+        keyOf.set(v.validatorIndex, key);
+        if (first === undefined) newVoters.add(v.validatorIndex);
+        byKey.set(key, (byKey.get(key) ?? 0n) + powerOf(v.validatorIndex));
+      }
+      const any = votes.powerAny(round, type);
+      let extra = 0n;
+      for (const i of newVoters) extra += powerOf(i);
+      let release = !validators.isQuorum(any) && validators.isQuorum(any + extra);
+      for (const [key, p] of byKey) {
+        if (release) break;
+        const have = votes.powerFor(round, type, key);
+        release = !validators.isQuorum(have) && validators.isQuorum(have + p);
+      }
+      if (release) for (const v of g) due.add(v);
+    }
+    for (const [round, list] of byRound) {
+      if (round <= this.state.round) continue;
+      const have = votes.participation(round);
+      if (validators.isOneThird(have)) continue;
+      const senders = new Set<number>();
+      for (const v of list) if (!votes.sent(round, v.validatorIndex)) senders.add(v.validatorIndex);
+      let extra = 0n;
+      for (const i of senders) extra += powerOf(i);
+      if (validators.isOneThird(have + extra)) for (const v of list) due.add(v);
+    }
+    return [...due];
   }
 
   /**

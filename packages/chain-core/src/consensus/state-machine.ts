@@ -203,6 +203,11 @@ export class ConsensusState {
 
   // ---- queries used by the engine -------------------------------------------------------------
 
+  /** The counted votes of this height (read-only use: the engine's deferred signature checks). */
+  get voteSet(): Pick<HeightVoteSet, "powerFor" | "powerAny" | "participation" | "get" | "sent"> | undefined {
+    return this.votes;
+  }
+
   /** True when this exact vote (validator, round, type, value) is already counted. */
   hasVote(vote: Vote): boolean {
     if (vote.height !== this._height || this.votes === undefined) return false;

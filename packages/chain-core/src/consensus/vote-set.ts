@@ -123,6 +123,11 @@ export class HeightVoteSet {
     rv.senderPower += this.validators.at(validatorIndex)?.power ?? 0n;
   }
 
+  /** True when `validatorIndex` sent some counted message (vote or proposal) in `round`. */
+  sent(round: number, validatorIndex: number): boolean {
+    return this.rounds.get(round)?.senders.has(validatorIndex) ?? false;
+  }
+
   /** The first vote of a validator in (round, type). */
   get(round: number, type: VoteType, validatorIndex: number): Vote | undefined {
     return this.typed(round, type)?.first.get(validatorIndex);

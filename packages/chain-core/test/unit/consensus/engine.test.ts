@@ -13,6 +13,7 @@ import {
   type Decision,
   DoubleSignGuard,
   decodeConsensusMessage,
+  type Evidence,
   encodeConsensusMessage,
   type Value,
   type VoteVerifier,
@@ -40,6 +41,7 @@ interface Harness {
   store: MemoryKvStore;
   sched: Scheduler;
   stored: Decision[];
+  evidence: Evidence[];
   fatal: unknown[];
   deliver(msg: ConsensusMessage, from?: string): Promise<void>;
   advance(ms: number): Promise<void>;
@@ -54,6 +56,7 @@ async function start(
   const sched = new Scheduler();
   const sent: Harness["sent"] = [];
   const stored: Decision[] = [];
+  const evidence: Evidence[] = [];
   const fatal: unknown[] = [];
   const store = MemoryKvStore.open(disk);
   const app = new ToyApp(
@@ -63,7 +66,7 @@ async function start(
       membershipFor: (_h, prev) => prev.membership(),
       makeValue: (h, r) => makeToyValue(h, r, who, 0, utf8ToBytes(`own/${h}/${r}`)),
       onBlockStored: (d) => stored.push(d),
-      onEvidence: () => {},
+      onEvidence: (e) => evidence.push(e),
     },
     failpoints ?? { hit: () => {} },
   );
@@ -96,6 +99,7 @@ async function start(
     store,
     sched,
     stored,
+    evidence,
     fatal,
     async deliver(msg, from = "peer") {
       engine.receive(from, encodeConsensusMessage(msg));
@@ -204,21 +208,35 @@ describe("ConsensusEngine", () => {
     expect(pv?.signature).toEqual(signed?.signature);
   });
 
-  it("drops votes with a bad signature and counts exact duplicates", async () => {
+  it("holds a single vote unchecked until it could matter, then drops bad signatures; counts duplicates", async () => {
     const h = await start();
-    const vote = f.vote(others[0] as number, 0, "prevote", null);
-    const forged = { ...vote, signature: new Uint8Array(96) };
-    await h.deliver({ kind: "vote", vote: forged });
-    expect(h.engine.stats.badSignature).toBe(1);
+    const [a, b, c] = others as [number, number, number];
+    const vote = f.vote(a, 0, "prevote", null);
+    const blank = new Uint8Array(96);
+    await h.deliver({ kind: "vote", vote: { ...vote, signature: blank } });
+    // One prevote of four validators crosses no threshold: held, not checked yet.
+    expect(h.engine.stats.votesDeferred).toBe(1);
+    expect(h.engine.stats.badSignature).toBe(0);
     expect(h.engine.consensus.hasVote(vote)).toBe(false);
+    // Another signature for the held slot: checked at once (one of the two is forged), and counted.
     await h.deliver({ kind: "vote", vote });
+    expect(h.engine.consensus.hasVote(vote)).toBe(true);
     await h.deliver({ kind: "vote", vote });
     expect(h.engine.stats.duplicates).toBe(1);
     await h.deliver({ kind: "vote", vote: { ...vote, signature: new Uint8Array(96).fill(1) } });
     expect(h.engine.stats.duplicates).toBe(2);
+    // Forged prevotes of the two others: with the counted one they would make > 2/3 of all prevotes,
+    // so once the second arrives both are checked, and refused.
+    const fb = { ...f.vote(b, 0, "prevote", null), signature: blank };
+    await h.deliver({ kind: "vote", vote: fb });
+    expect(h.engine.stats.badSignature).toBe(0);
+    await h.deliver({ kind: "vote", vote: { ...f.vote(c, 0, "prevote", null), signature: blank } });
+    expect(h.engine.stats.badSignature).toBe(2);
+    expect(h.engine.consensus.hasVote(fb)).toBe(false);
+    expect(h.engine.consensus.snapshot().step).toBe("propose");
   });
 
-  it("checks queued votes for one value in one batch, and finds a bad one alone when the batch fails", async () => {
+  it("checks held votes for one value in one batch once they could make a quorum; a failed batch finds the bad one", async () => {
     const batches: number[] = [];
     const batching: VoteVerifier = {
       ...testVoteVerifier,
@@ -232,34 +250,54 @@ describe("ConsensusEngine", () => {
     };
     const h = await start(undefined, undefined, me, batching);
     const v = toy("a");
+    const [a, b, c] = others as [number, number, number];
     await h.deliver({ kind: "proposal", proposal: f.proposal(0, v) });
-    // Three prevotes in one tick: the first is checked at once (the engine was idle), the two queued
-    // behind it in one batch.
-    for (const o of others)
-      h.engine.receive(
-        "peer",
-        encodeConsensusMessage({ kind: "vote", vote: f.vote(o, 0, "prevote", v.hash) }),
-      );
-    await h.deliver({ kind: "vote", vote: f.vote(others[0] as number, 0, "prevote", v.hash) });
+    // Own prevote + a's: 2 of 4, no threshold: a's is held.
+    await h.deliver({ kind: "vote", vote: f.vote(a, 0, "prevote", v.hash) });
+    expect(batches).toEqual([]);
+    expect(h.engine.consensus.hasVote(f.vote(a, 0, "prevote", v.hash))).toBe(false);
+    // b's would make 3 of 4: both checked in one batch, counted, and the node precommits.
+    await h.deliver({ kind: "vote", vote: f.vote(b, 0, "prevote", v.hash) });
     expect(batches).toEqual([2]);
     expect(h.engine.stats.votesBatchVerified).toBe(2);
-    for (const o of others) expect(h.engine.consensus.hasVote(f.vote(o, 0, "prevote", v.hash))).toBe(true);
-    // Precommits, the second carrying another validator's signature: the batch behind the first fails,
-    // single checks then refuse the forged vote and count the honest one.
-    const [a, b, c] = others as [number, number, number];
-    const good = [f.vote(a, 0, "precommit", v.hash), f.vote(b, 0, "precommit", v.hash)];
-    const forged = {
-      ...f.vote(c, 0, "precommit", v.hash),
-      signature: (good[0] as (typeof good)[0]).signature,
-    };
-    for (const vote of [good[0], forged, good[1]] as Array<typeof forged>)
-      h.engine.receive("peer", encodeConsensusMessage({ kind: "vote", vote }));
-    await h.deliver({ kind: "vote", vote: good[0] as (typeof good)[0] });
+    for (const o of [a, b]) expect(h.engine.consensus.hasVote(f.vote(o, 0, "prevote", v.hash))).toBe(true);
+    expect(h.engine.consensus.snapshot().step).toBe("precommit");
+    // c's prevote after the quorum changes nothing: never checked.
+    await h.deliver({ kind: "vote", vote: f.vote(c, 0, "prevote", v.hash) });
+    expect(batches).toEqual([2]);
+    expect(h.engine.stats.votesDeferred).toBe(3);
+    // Precommits: a's, then one for c carrying a's signature. The batch fails, single checks refuse the
+    // forged one and count a's.
+    const good = f.vote(a, 0, "precommit", v.hash);
+    await h.deliver({ kind: "vote", vote: good });
+    await h.deliver({
+      kind: "vote",
+      vote: { ...f.vote(c, 0, "precommit", v.hash), signature: good.signature },
+    });
     expect(batches).toEqual([2, 2]);
     expect(h.engine.stats.votesBatchVerified).toBe(2);
     expect(h.engine.stats.badSignature).toBe(1);
-    // With our own precommit, the two honest ones make a quorum: the height is decided.
+    expect(h.stored).toHaveLength(0);
+    // b's precommit makes the quorum with ours and a's: checked alone, and the height is decided.
+    await h.deliver({ kind: "vote", vote: f.vote(b, 0, "precommit", v.hash) });
+    expect(batches).toEqual([2, 2]);
     expect(h.stored).toHaveLength(1);
+  });
+
+  it("checks a held vote at once when it conflicts with its validator's counted vote (evidence)", async () => {
+    const h = await start();
+    const [a, b] = others as [number, number];
+    const first = f.vote(a, 0, "prevote", null);
+    const other = f.vote(a, 0, "prevote", toy("x").hash);
+    await h.deliver({ kind: "vote", vote: first });
+    await h.deliver({ kind: "vote", vote: f.vote(b, 0, "prevote", null) });
+    // Two of four prevotes held: nothing counted yet.
+    expect(h.engine.consensus.hasVote(first)).toBe(false);
+    // a's second value: a's two votes are due together, checked and counted: equivocation.
+    await h.deliver({ kind: "vote", vote: other });
+    expect(h.engine.consensus.hasVote(first)).toBe(true);
+    expect(h.engine.consensus.hasVote(other)).toBe(true);
+    expect(h.evidence).toHaveLength(1);
   });
 
   it("ignores malformed bytes and messages of another chain", async () => {
