@@ -4,6 +4,7 @@
  * stops Nest first (no new requests), then the node, then NATS. `main(profile)` is the apps' entry.
  */
 import "reflect-metadata";
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { INestApplication } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
 import { type MicroserviceOptions, Transport } from "@nestjs/microservices";
@@ -111,6 +112,9 @@ export async function runChainService(opts: RunChainServiceOptions): Promise<Cha
     }
     await app.listen(cfg.http.port, cfg.http.host);
     await app.startAllMicroservices();
+    // The RPC subscriptions are sent, not yet known to the server: a round trip makes them so, and a
+    // client may call as soon as this function returns (no "no responders" just after a start).
+    for (const ms of app.getMicroservices()) await ms.unwrap<NatsConnection>().flush();
   } catch (e) {
     await app?.close().catch(() => {});
     await nats?.close().catch(() => {});
