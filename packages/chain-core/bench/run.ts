@@ -17,20 +17,23 @@
  * (default 5000), --propose-timeout MS (round-0 propose timeout, default 3000), --cpu-prof FILE (CPU
  * profiles over the timed window of (b): FILE.node<i> per node thread, or FILE for the single layout).
  *
- * Where the time goes (threads layout, window 1500, 2026-11-26; profile of one node thread, the vCPUs in
- * their slow phase at ≈6,000 verifies/s per core; 4 node threads share the 2 cores, ≈1.85 cores busy):
+ * Where the time goes (threads layout, window 2500, 2026-11-26, vCPUs in their fast phase at ≈9,000
+ * verifies/s per core; profile of one node thread, shares of its samples; 4 node threads share 2 cores):
  *   ≈35%  Ed25519 verification of txs (native; the bound's work)
- *   ≈11%  BLS votes: pairings of single votes and batches, signing (was ≈16% before hash-to-G2 was
- *         remembered per message and votes of one value were batch-verified)
  *   ≈12%  block execution (bank transfers, sparse-Merkle update, write batch)
- *    3–8% LMDB puts (≈12 per tx per node: latest value, value by hash, tree nodes, tx index)
- *    ≈5%  garbage collection;  ≈3% mempool admission besides the signature;  ≈20% idle
- * Per committed tx the process spends ≈1.4–1.5 ms of CPU (window 4000) or ≈2.1 ms (window 1500, blocks
- * of ≈950): each height costs a fixed ≈0.7 CPU-s across the 4 nodes (BLS, WAL and commit fsyncs,
- * proposal handling), so small blocks cost more per tx. The signatures are ≈40% of the CPU at window
- * 4000; 60% of the bound needs the rest cut by about half again.
+ *   ≈6%   LMDB puts (≈12 per tx per node: latest value, value by hash, tree nodes, tx index)
+ *   ≈6%   BLS votes (one batch check per vote type and height since single votes are held until they
+ *         could cross a threshold; ≈11% before, ≈16% before hash-to-G2 was remembered per message)
+ *   ≈5%   garbage collection on the thread (V8's helper threads add ≈0.2 cores across the process)
+ *   ≈3%   mempool admission besides the signature;  ≈23% idle
+ * Process CPU per committed tx ≈1.3 ms (window 2500–4000), of which Ed25519 is ≈0.43 ms (4 × one
+ * verify): the other ≈0.9 ms — execution and commit (≈0.1 ms per node), admission, V8's GC threads and
+ * LMDB's write threads (≈20% of the process CPU), tx and vote messages — keep the ratio near 1/3.
+ * A height costs ≈0.26 CPU-s across the 4 nodes at low load (mostly BLS: one proposal check, two batch
+ * checks and two signatures per node), so small blocks cost more per tx.
  * Single layout (2026-11-25): the one main thread running 4 nodes was the limit at ≈95% busy.
- * Latency is queueing: p50 ≈ window ÷ throughput: window 4000 → p50 ≈ 3–3.5 s; window 1500 → ≈1.7 s.
+ * Latency: p50 ≈ 1.6–2 heights. Inline signature checks yield to the event loop every 16 txs, so
+ * consensus steps do not queue behind a gossip batch: window 1200 → p50 ≈ 0.96 s at ≈1,150 tx/s.
  * Restart does not depend on history: init reads the head record, the state meta and the guard
  * (7 store gets, 2 empty range reads) — ≈10 ms to consensus with 100,000 blocks.
  */

@@ -2,12 +2,13 @@
  * The consensus engine: the impure shell around the pure {@link ConsensusState}. It
  * - verifies signatures of incoming proposals and votes, buffers messages of future heights and
  *   helps peers that are behind (it sends them the stored decision of their height). A single vote is
- *   held unchecked ("deferred") until it could change what the state machine does: when the deferred
- *   and counted votes together would cross one of the algorithm's thresholds (> 2/3 for a value or
- *   for any value of a round and type; > 1/3 of a later round; see {@link ConsensusEngine.dueVotes}),
- *   or when it conflicts with a counted vote (evidence). The votes due then are checked in one batch
- *   per value. So a height of n validators costs one batch check per vote type instead of n − 1
- *   pairing checks, and votes arriving after a quorum are never checked at all;
+ *   held unchecked ("deferred", never counted) until it could change what the state machine does: when
+ *   the held and counted votes together would cross one of the algorithm's thresholds (> 2/3 for a
+ *   value or for any value of a round and type; > 1/3 of a later round; see
+ *   {@link ConsensusEngine.dueVotes}), or when it conflicts with another vote of its validator (evidence).
+ *   The votes due then are checked together, one batch per value (one pairing check for the batch).
+ *   In a height of 4 equal validators that is one check per vote type where there were three, and a
+ *   vote arriving after its quorum is not checked unless a conflict needs it;
  * - appends every input event of the current height to the consensus WAL before processing it;
  * - signs through the {@link DoubleSignGuard}: check → sign → write guard entry and WAL buffer in one
  *   atomic durable batch → only then broadcast (and feed the signed message back to the state machine);
@@ -98,12 +99,16 @@ export interface ConsensusEngineStats {
 
 type Task = () => Promise<void>;
 
-/** Most single votes held unchecked (see `deferred`); past it a vote is checked on arrival. */
-const MAX_DEFERRED = 1024;
+/**
+ * Most votes held unchecked per validator (see `deferred`); past it that validator's votes are checked
+ * on arrival, as they were before votes were held. Anyone can send votes in a validator's name, so the
+ * cap is per validator: forged votes in one name cannot stop the others' votes from being held.
+ */
+const HELD_PER_VALIDATOR = 8;
 
-/** A deferred vote's slot: one per (round, type, validator, value). */
+/** A held vote's slot: one per (height, round, type, validator, value). */
 function deferKey(v: Vote): string {
-  return `${v.round}/${v.type}/${v.validatorIndex}/${hashKey(v.blockHash)}`;
+  return `${v.height}/${v.round}/${v.type}/${v.validatorIndex}/${hashKey(v.blockHash)}`;
 }
 
 export class ConsensusEngine {
@@ -131,6 +136,10 @@ export class ConsensusEngine {
    * {@link ConsensusEngine.releaseDeferred} after every task once they could matter.
    */
   private readonly deferred = new Map<string, Vote>();
+  /** Held votes per validator index (the {@link HELD_PER_VALIDATOR} cap). */
+  private readonly heldBy = new Map<number, number>();
+  /** Set when a vote is held or an event is processed: only then can a held vote have become due. */
+  private heldDirty = false;
   /** Batch verdicts: the key each vote was checked against, until the vote's own turn. */
   private readonly verdicts = new WeakMap<Vote, Uint8Array>();
   private running = false;
@@ -235,7 +244,7 @@ export class ConsensusEngine {
       if (task === undefined) break;
       try {
         await task();
-        if (this.deferred.size > 0) await this.releaseDeferred();
+        if (this.heldDirty && this.deferred.size > 0) await this.releaseDeferred();
       } catch (err) {
         this.fatal(err);
       }
@@ -249,7 +258,7 @@ export class ConsensusEngine {
   private halt(): void {
     this.stopped = true;
     this.queue.length = 0;
-    this.deferred.clear();
+    this.clearHeld();
     for (const t of this.timers) t.cancel();
     this.timers.clear();
   }
@@ -323,6 +332,7 @@ export class ConsensusEngine {
       if (event.type === "proposal") this.fp.hit("cons.afterProposalRecv");
       if (this.wal.buffered >= this.opts.walFlushEvery) await this.flushWal();
     }
+    this.heldDirty = true;
     await this.execute(this.state.step(event));
   }
 
@@ -488,6 +498,8 @@ export class ConsensusEngine {
     );
     this.log.info("block committed", { height: a.height, round: a.round });
     await this.wal.prune(a.height);
+    // Votes held for the decided height are moot.
+    this.clearHeld();
     const actions = this.state.step({ type: "start-height", height: a.height + 1, validators: next });
     await this.execute(actions);
     await this.replayFuture(a.height + 1);
@@ -609,16 +621,21 @@ export class ConsensusEngine {
     }
     const pk = validators.at(v.validatorIndex)?.publicKey;
     if (pk === undefined) return;
+    // A round the state machine would ignore: not worth a check, nor a slot.
+    if (!this.state.acceptsRound(v.round)) return;
     const key = deferKey(v);
     const held = this.deferred.get(key);
     if (held !== undefined && equalBytes(held.signature, v.signature)) {
       this.stats.duplicates++;
       return;
     }
-    // Held until it could matter; another signature for a held slot (one of them forged) or a full
-    // list: checked now.
-    if (held === undefined && this.deferred.size < MAX_DEFERRED) {
+    // Held until it could matter; another signature for a held slot (one of them forged) or a
+    // validator at its cap: checked now.
+    const count = this.heldBy.get(v.validatorIndex) ?? 0;
+    if (held === undefined && count < HELD_PER_VALIDATOR) {
       this.deferred.set(key, v);
+      this.heldBy.set(v.validatorIndex, count + 1);
+      this.heldDirty = true;
       this.stats.votesDeferred++;
       return;
     }
@@ -693,11 +710,12 @@ export class ConsensusEngine {
    * one can make others due (a counted vote raises the tallies they are measured against).
    */
   private async releaseDeferred(): Promise<void> {
-    while (this.deferred.size > 0 && !this.stopped) {
+    while (this.heldDirty && this.deferred.size > 0 && !this.stopped) {
+      this.heldDirty = false;
       const validators = this.state.validators;
       const due = validators === undefined ? [] : this.dueVotes(validators);
       if (validators === undefined || due.length === 0) return;
-      for (const v of due) this.deferred.delete(deferKey(v));
+      for (const v of due) this.unhold(deferKey(v), v);
       // One batch per value (same sign bytes); a failed batch leaves each vote to its own check.
       const byValue = new Map<string, Vote[]>();
       for (const v of due) {
@@ -722,6 +740,18 @@ export class ConsensusEngine {
     }
   }
 
+  private unhold(key: string, v: Vote): void {
+    if (!this.deferred.delete(key)) return;
+    const n = (this.heldBy.get(v.validatorIndex) ?? 1) - 1;
+    if (n > 0) this.heldBy.set(v.validatorIndex, n);
+    else this.heldBy.delete(v.validatorIndex);
+  }
+
+  private clearHeld(): void {
+    this.deferred.clear();
+    this.heldBy.clear();
+  }
+
   /**
    * The deferred votes to check now. Every rule of the algorithm fires when a tally of counted votes
    * crosses a threshold, so a vote matters only if counting it could cross one:
@@ -737,14 +767,14 @@ export class ConsensusEngine {
     const votes = this.state.voteSet;
     const height = this.state.height;
     if (votes === undefined || this.state.decided) {
-      this.deferred.clear();
+      this.clearHeld();
       return [];
     }
     const groups = new Map<string, Vote[]>();
     const byRound = new Map<number, Vote[]>();
     for (const [k, v] of this.deferred) {
       if (v.height !== height || this.state.hasVote(v)) {
-        this.deferred.delete(k);
+        this.unhold(k, v);
         continue;
       }
       const gk = `${v.round}/${v.type}`;

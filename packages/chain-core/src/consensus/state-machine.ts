@@ -208,6 +208,11 @@ export class ConsensusState {
     return this.votes;
   }
 
+  /** Whether a message of `round` at this height would be considered (not too far ahead). */
+  acceptsRound(round: number): boolean {
+    return Number.isInteger(round) && round >= 0 && round <= this._round + this.opts.maxRoundsAhead;
+  }
+
   /** True when this exact vote (validator, round, type, value) is already counted. */
   hasVote(vote: Vote): boolean {
     if (vote.height !== this._height || this.votes === undefined) return false;

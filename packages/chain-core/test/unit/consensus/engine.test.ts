@@ -284,6 +284,35 @@ describe("ConsensusEngine", () => {
     expect(h.stored).toHaveLength(1);
   });
 
+  it("bounds the votes held in one validator's name; votes of rounds too far ahead are ignored", async () => {
+    const h = await start();
+    const [a, b] = others as [number, number];
+    const blank = new Uint8Array(96);
+    // Forged votes in a's name, one per round: never due (one validator is not > 1/3 of a round).
+    for (let r = 1; r <= 8; r++)
+      await h.deliver({
+        kind: "vote",
+        vote: { ...f.vote(a, 0, "prevote", null), round: r, signature: blank },
+      });
+    expect(h.engine.stats.votesDeferred).toBe(8);
+    expect(h.engine.stats.badSignature).toBe(0);
+    // a is at its cap: its genuine vote is checked on arrival and counted.
+    const genuine = f.vote(a, 0, "prevote", null);
+    await h.deliver({ kind: "vote", vote: genuine });
+    expect(h.engine.consensus.hasVote(genuine)).toBe(true);
+    expect(h.engine.stats.votesDeferred).toBe(8);
+    // Another validator's vote is still held.
+    await h.deliver({ kind: "vote", vote: f.vote(b, 0, "precommit", null) });
+    expect(h.engine.stats.votesDeferred).toBe(9);
+    // A round beyond what the state machine considers: neither held nor checked.
+    await h.deliver({
+      kind: "vote",
+      vote: { ...f.vote(b, 0, "prevote", null), round: 5000, signature: blank },
+    });
+    expect(h.engine.stats.votesDeferred).toBe(9);
+    expect(h.engine.stats.badSignature).toBe(0);
+  });
+
   it("checks a held vote at once when it conflicts with its validator's counted vote (evidence)", async () => {
     const h = await start();
     const [a, b] = others as [number, number];
