@@ -217,6 +217,19 @@ export function kvStoreConformance(name: string, factory: StoreFactory): void {
       ]) {
         await expect(st.write(batch as never)).rejects.toMatchObject(bad);
       }
+      // The error names the entry at fault.
+      await expect(
+        st.write({
+          put: [
+            [b("k"), b("v")],
+            [b("k2"), 1 as unknown as Uint8Array],
+          ],
+        }),
+      ).rejects.toMatchObject({ ...bad, message: expect.stringContaining("batch.put[1] value") });
+      await expect(st.write({ del: [b("k"), new Uint8Array(0)] })).rejects.toMatchObject({
+        ...bad,
+        message: expect.stringContaining("batch.del[1]"),
+      });
       for (const range of [
         null,
         "x",
