@@ -483,25 +483,35 @@ export const bls: Bls = {
     assertArray(publicKeys, "publicKeys");
     const n = signatures.length;
     if (n === 0 || publicKeys.length !== n) return false;
+    // Weights: r_0 = 1, r_i (i ≥ 1) random in [1, 2^64). A wrong signature passes only if its error is
+    // cancelled by r_i times another's, which a random 64-bit r_i makes a 2^-64 event (a fixed first
+    // weight loses nothing: the cancellation needs r_i to hit one value). The weighted sums are two
+    // multi-scalar multiplications, cheaper than one multiplication per point.
     const weights = randomBytes(8 * n);
-    let pkSum: G1 | undefined;
-    let sigSum: G2 | undefined;
+    const pks: G1[] = [];
+    const sigs: G2[] = [];
+    const rs: Fr[] = [];
     for (let i = 0; i < n; i++) {
       assertBytes(signatures[i], `signatures[${i}]`);
       const pk = resolvePublicKey(publicKeys[i] as BlsPublicKeyInput, `publicKeys[${i}]`);
       const sig = decodeSignature(signatures[i] as Uint8Array);
       if (pk === undefined || sig === undefined) return false;
-      // r_i in [1, 2^64): little-endian bytes of the weight, low bit forced so it is never zero.
+      pks.push(pk);
+      sigs.push(sig);
+      if (i === 0) continue;
       const r = new mcl.Fr();
       const w = weights.subarray(8 * i, 8 * i + 8);
       w[0] = (w[0] as number) | 1;
       r.setLittleEndian(w);
-      const rPk = mcl.mul(pk, r);
-      const rSig = mcl.mul(sig, r);
-      pkSum = pkSum === undefined ? rPk : mcl.add(pkSum, rPk);
-      sigSum = sigSum === undefined ? rSig : mcl.add(sigSum, rSig);
+      rs.push(r);
     }
-    if (pkSum === undefined || sigSum === undefined || pkSum.isZero()) return false;
+    let pkSum = pks[0] as G1;
+    let sigSum = sigs[0] as G2;
+    if (n > 1) {
+      pkSum = mcl.add(pkSum, mcl.mulVec(pks.slice(1), rs));
+      sigSum = mcl.add(sigSum, mcl.mulVec(sigs.slice(1), rs));
+    }
+    if (pkSum.isZero()) return false;
     return coreVerify(s, pkSum, hashToSignG2(s, message), sigSum);
   },
 
