@@ -254,6 +254,16 @@ describe("verifyBatch (many signers, one message)", () => {
     expect(bls.fastAggregateVerify(bls.aggregateSignatures(forged), msg, pks)).toBe(true);
     expect(bls.verify(s0, msg, pks[0] as Uint8Array)).toBe(false);
     for (let i = 0; i < 8; i++) expect(bls.verifyBatch(msg, forged, pks)).toBe(false);
+    // The same pair where neither signature is the first (unweighted) one.
+    const s2 = G2.fromBytes(sigs[2] as Uint8Array)
+      .add(d)
+      .toBytes(true);
+    const s3 = G2.fromBytes(sigs[3] as Uint8Array)
+      .subtract(d)
+      .toBytes(true);
+    const later = [sigs[0], sigs[1], s2, s3] as Uint8Array[];
+    expect(bls.fastAggregateVerify(bls.aggregateSignatures(later), msg, pks)).toBe(true);
+    for (let i = 0; i < 8; i++) expect(bls.verifyBatch(msg, later, pks)).toBe(false);
   });
 
   it("is false for empty or mismatched lists and invalid keys, and throws only on non-bytes", () => {
