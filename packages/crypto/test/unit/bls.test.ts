@@ -241,6 +241,19 @@ describe("verifyBatch (many signers, one message)", () => {
     expect(bls.verifyBatch(other, sigs, pks)).toBe(false);
   });
 
+  it("gives the same verdicts when a signature's decoding is remembered", () => {
+    const sig = sigs[0] as Uint8Array;
+    const pk = pks[0] as Uint8Array;
+    expect(bls.verify(sig, msg, pk)).toBe(true);
+    expect(bls.verify(sig, msg, pk)).toBe(true);
+    const flipped = sig.slice();
+    flipped[50] = (flipped[50] as number) ^ 1;
+    expect(bls.verify(flipped, msg, pk)).toBe(false);
+    expect(bls.verify(sig, msg, pks[1] as Uint8Array)).toBe(false);
+    expect(bls.verifyBatch(msg, [sig, sig], [pk, pk])).toBe(true);
+    expect(bls.aggregateSignatures([sig])).toEqual(sig);
+  });
+
   it("refuses two invalid signatures that cancel out in a plain sum", () => {
     // sig0 + D and sig1 − D: their sum equals sig0 + sig1, so an unweighted aggregate check passes.
     const d = G2.fromBytes(bls.sign(utf8ToBytes("offset"), key(9).secretKey));
