@@ -13,7 +13,7 @@
  * --cpu-prof DIR (write a CPU profile of every node process to DIR).
  *
  * Measured 2026-11-26 (vCPUs at ≈7,100–9,300 native verifies/s per core, bound ≈3,550–4,650 tx/s):
- *   window 1600, five runs: 1,011–1,207 tx/s, ratio 0.26–0.34, p50 1.26–1.50 s, p99 1.72–2.21 s;
+ *   window 1600, four runs: 1,011–1,207 tx/s, ratio 0.26–0.34, p50 1.26–1.50 s, p99 1.72–2.21 s;
  *   window 2000: 1,229 tx/s, ratio 0.264, p50 1.46 s, p99 1.85 s.
  * Each node process used ≈46% of a core: its main thread ≈21%, its two Ed25519 threads ≈14%.
  * Past ≈1,200 tx/s a larger window only adds latency: the 2 cores are busy. A node's main thread is
