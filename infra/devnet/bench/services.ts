@@ -3,8 +3,9 @@
  * enterprise-chain processes (real services: libp2p between them, LMDB, BLS votes, JetStream block
  * stream), clients submitting pre-signed transfers in batches with `submitTx` on the chain-wide subject
  * (the queue group spreads them over the nodes).
- *   - the bound, measured first in the same run: native Ed25519 verifies/s per core × cores ÷ 4;
- *   - committed transfers/s sustained over the timed window, and its ratio to the bound;
+ *   - the bound, measured first in the same run: native Ed25519 verifies/s per core × cores ÷ 4, and
+ *     again once the cluster has stopped (the vCPUs here change speed over minutes);
+ *   - committed transfers/s sustained over the timed window, and its ratio to the mean of both bounds;
  *   - p50/p99 from submit to commit (the block's message on the JetStream stream's subject);
  *   - NATS request/reply round trip alone (an echo responder in this process) and the RPC round trip
  *     of getStatus through a service, to show what the service layer adds.
@@ -73,6 +74,8 @@ const cluster = await Cluster.open({
 const chain: ClusterChain = cluster.chain("enterprise");
 const nodes = cluster.nodesOf(chain.chainId).map((n) => n.name);
 const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1 });
+/** Committed transfers/s over the timed window, once measured. */
+let result: number | undefined;
 try {
   // --cpu-prof DIR: profile every node process (the .cpuprofile files land in DIR at a clean stop).
   const profDir = process.argv.includes("--cpu-prof") ? arg("cpu-prof", "") : undefined;
@@ -225,12 +228,7 @@ try {
     batch,
     rejected,
   });
-  emitJson({
-    bench,
-    name: "ratio to the bound (target ≥ 0.40)",
-    value: +(rate / bound.txPerSecond).toFixed(3),
-    unit: "ratio",
-  });
+  result = rate;
   emitJson({
     bench,
     name: "submit → commit latency",
@@ -245,4 +243,17 @@ try {
   await nc.close();
   await nats.stop();
   if (keepDir === undefined) rmSync(dir, { recursive: true, force: true });
+}
+
+if (result !== undefined) {
+  const after = measureVerifyBound(4);
+  const mean = (bound.txPerSecond + after.txPerSecond) / 2;
+  emitJson({
+    bench,
+    name: "ratio to the bound (mean of before and after; target ≥ 0.40)",
+    value: +(result / mean).toFixed(3),
+    unit: "ratio",
+    boundBefore: Math.round(bound.txPerSecond),
+    boundAfter: Math.round(after.txPerSecond),
+  });
 }
