@@ -26,6 +26,7 @@ import type { Fr, G1, G2, GT } from "mcl-wasm";
 import mcl from "mcl-wasm";
 import {
   assertBytes,
+  BytesKeyedLru,
   bigIntToBytes,
   bytesToBigInt,
   bytesToHex,
@@ -230,20 +231,15 @@ function decodePublicKey(bytes: Uint8Array): G1 | undefined {
  * again to aggregate the commit, and again to match the next proposal's last commit, and a decode with
  * its subgroup check costs about a tenth of a verification. Points are never mutated (as above).
  */
-const decodedSignatures = new Map<string, G2>();
-const DECODED_SIGNATURE_CACHE = 256;
+const decodedSignatures = new BytesKeyedLru<G2>(256);
 
 /** signature_to_point plus a refusal of the identity (mcl would accept it, and it verifies as true). */
 function decodeSignature(bytes: Uint8Array): G2 | undefined {
   if (bytes.length !== SIGNATURE_LENGTH) return undefined;
-  const id = String.fromCharCode.apply(null, bytes as unknown as number[]);
-  const hit = decodedSignatures.get(id);
-  if (hit !== undefined) return hit;
-  const p = decodeOrUndefined(new mcl.G2(), bytes);
-  if (p === undefined || p.isZero()) return undefined;
-  if (decodedSignatures.size >= DECODED_SIGNATURE_CACHE) decodedSignatures.clear();
-  decodedSignatures.set(id, p);
-  return p;
+  return decodedSignatures.getOrCreate(bytes, (b) => {
+    const p = decodeOrUndefined(new mcl.G2(), b);
+    return p === undefined || p.isZero() ? undefined : p;
+  });
 }
 
 function parseSecretKey(secretKey: Uint8Array): Fr {
@@ -284,22 +280,12 @@ function hashToG2(s: BlsState, message: Uint8Array, dst: Uint8Array): G2 {
  * signature, the commit), and hashing to G2 costs about a third of a verification. Points are never
  * mutated (mcl operations return new ones), so sharing them is safe.
  */
-const signHashes = new Map<string, G2>();
-const SIGN_HASH_CACHE = 64;
+const signHashes = new BytesKeyedLru<G2>(64);
 
 function hashToSignG2(s: BlsState, message: Uint8Array): G2 {
-  const id =
-    message.length <= 512 ? String.fromCharCode.apply(null, message as unknown as number[]) : undefined;
-  if (id !== undefined) {
-    const hit = signHashes.get(id);
-    if (hit !== undefined) return hit;
-  }
-  const point = hashToG2(s, message, SIGN_DST);
-  if (id !== undefined) {
-    if (signHashes.size >= SIGN_HASH_CACHE) signHashes.clear();
-    signHashes.set(id, point);
-  }
-  return point;
+  const hash = (m: Uint8Array): G2 => hashToG2(s, m, SIGN_DST);
+  // Consensus messages are short; a long one is hashed without being remembered.
+  return message.length > 512 ? hash(message) : (signHashes.getOrCreate(message, hash) as G2);
 }
 
 /** ∏ e(g1s[i], g2s[i]) == 1, as one multi-Miller loop and one final exponentiation. */
