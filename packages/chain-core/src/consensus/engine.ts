@@ -106,6 +106,13 @@ type Task = () => Promise<void>;
  */
 const HELD_PER_VALIDATOR = 8;
 
+/** Appends `v` to the list `map` holds under `key`. */
+function groupInto<K>(map: Map<K, Vote[]>, key: K, v: Vote): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [v]);
+  else list.push(v);
+}
+
 /** A held vote's slot: one per (height, round, type, validator, value). */
 function deferKey(v: Vote): string {
   return `${v.height}/${v.round}/${v.type}/${v.validatorIndex}/${hashKey(v.blockHash)}`;
@@ -201,15 +208,7 @@ export class ConsensusEngine {
 
   /** Hands a message from `peer` to the engine (processed in order, asynchronously). */
   receive(peer: string, bytes: Uint8Array): void {
-    if (this.stopped) return;
-    let msg: ConsensusMessage | undefined;
-    try {
-      msg = decodeConsensusMessage(bytes);
-    } catch {
-      msg = undefined;
-    }
-    const decoded = msg;
-    this.enqueue(() => this.onMessage(peer, bytes, decoded));
+    this.enqueue(() => this.onMessage(peer, bytes));
   }
 
   /** Resolves when the queue is empty (tests). */
@@ -524,11 +523,11 @@ export class ConsensusEngine {
 
   // ---- network ----------------------------------------------------------------------------------
 
-  private async onMessage(from: string, bytes: Uint8Array, decoded?: ConsensusMessage): Promise<void> {
+  private async onMessage(from: string, bytes: Uint8Array): Promise<void> {
     this.stats.received++;
     let msg: ConsensusMessage;
     try {
-      msg = decoded ?? decodeConsensusMessage(bytes);
+      msg = decodeConsensusMessage(bytes);
     } catch {
       this.stats.malformed++;
       return;
@@ -713,17 +712,13 @@ export class ConsensusEngine {
     while (this.heldDirty && this.deferred.size > 0 && !this.stopped) {
       this.heldDirty = false;
       const validators = this.state.validators;
-      const due = validators === undefined ? [] : this.dueVotes(validators);
-      if (validators === undefined || due.length === 0) return;
+      if (validators === undefined) return;
+      const due = this.dueVotes(validators);
+      if (due.length === 0) return;
       for (const v of due) this.unhold(deferKey(v), v);
       // One batch per value (same sign bytes); a failed batch leaves each vote to its own check.
       const byValue = new Map<string, Vote[]>();
-      for (const v of due) {
-        const k = `${v.round}/${v.type}/${hashKey(v.blockHash)}`;
-        const g = byValue.get(k);
-        if (g === undefined) byValue.set(k, [v]);
-        else g.push(v);
-      }
+      for (const v of due) groupInto(byValue, `${v.round}/${v.type}/${hashKey(v.blockHash)}`, v);
       for (const g of byValue.values()) this.verifyBatch(g, validators);
       for (const v of due) {
         if (this.stopped || v.height !== this.state.height || this.state.decided) break;
@@ -777,13 +772,8 @@ export class ConsensusEngine {
         this.unhold(k, v);
         continue;
       }
-      const gk = `${v.round}/${v.type}`;
-      const g = groups.get(gk);
-      if (g === undefined) groups.set(gk, [v]);
-      else g.push(v);
-      const r = byRound.get(v.round);
-      if (r === undefined) byRound.set(v.round, [v]);
-      else r.push(v);
+      groupInto(groups, `${v.round}/${v.type}`, v);
+      groupInto(byRound, v.round, v);
     }
     const due = new Set<Vote>();
     const powerOf = (i: number): bigint => validators.at(i)?.power ?? 0n;

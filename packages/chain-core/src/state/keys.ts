@@ -32,7 +32,8 @@
 import { utf8ToBytes } from "@tandem/crypto";
 import { ADDRESS_LENGTH, type HashFn, smtKey } from "@tandem/ledger";
 
-const ACCT = utf8ToBytes("acct/");
+/** Prefix of account keys (`acct/<address>`). */
+export const ACCOUNT_PREFIX = utf8ToBytes("acct/");
 const BAL = utf8ToBytes("bal/");
 const DENOM = utf8ToBytes("denom/");
 const GOV_PROP = utf8ToBytes("gov/prop/");
@@ -73,7 +74,7 @@ export function assertAddress(address: Uint8Array): void {
 /** `acct/<address>`. */
 export function accountKey(address: Uint8Array): Uint8Array {
   assertAddress(address);
-  return join(ACCT, address);
+  return join(ACCOUNT_PREFIX, address);
 }
 
 /** `bal/<address><denom>`. */

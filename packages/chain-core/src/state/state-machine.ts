@@ -97,6 +97,7 @@ import type {
   TxContext,
 } from "./interface.js";
 import {
+  ACCOUNT_PREFIX,
   accountKey,
   assertAddress,
   blockResultsKey,
@@ -181,8 +182,8 @@ function messageOf(e: unknown): string {
 
 /** Entries of {@link StateMachine}'s committed-nonce cache before it is cleared. */
 const NONCE_CACHE_MAX = 262_144;
-/** {@link keyId} of the `acct/` prefix: an account key's id is this followed by the address id. */
-const ACCOUNT_PREFIX_ID = "acct/";
+/** {@link keyId} of the account-key prefix: an account key's id is this followed by the address id. */
+const ACCOUNT_PREFIX_ID = keyId(ACCOUNT_PREFIX);
 
 function isAccountKeyId(id: string): boolean {
   return id.length === ACCOUNT_PREFIX_ID.length + ADDRESS_LENGTH && id.startsWith(ACCOUNT_PREFIX_ID);
