@@ -89,15 +89,22 @@ export class BlsVoteVerifier implements VoteVerifier {
     return p ?? undefined;
   }
 
-  /** Every key decoded (cached), or undefined if one is invalid. */
-  private keys(publicKeys: readonly Uint8Array[]): BlsPublicKeyInput[] | undefined {
-    const out: BlsPublicKeyInput[] = [];
+  /** `check` over every key decoded (cached); false if a key is invalid or the check throws. */
+  private withKeys(
+    publicKeys: readonly Uint8Array[],
+    check: (pks: readonly BlsPublicKeyInput[]) => boolean,
+  ): boolean {
+    const pks: BlsPublicKeyInput[] = [];
     for (const pk of publicKeys) {
       const p = this.key(pk);
-      if (p === undefined) return undefined;
-      out.push(p);
+      if (p === undefined) return false;
+      pks.push(p);
     }
-    return out;
+    try {
+      return check(pks);
+    } catch {
+      return false;
+    }
   }
 
   verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
@@ -119,13 +126,7 @@ export class BlsVoteVerifier implements VoteVerifier {
     if (!(message instanceof Uint8Array) || !Array.isArray(signatures) || !Array.isArray(publicKeys))
       return false;
     if (signatures.length === 0 || signatures.length !== publicKeys.length) return false;
-    const pks = this.keys(publicKeys);
-    if (pks === undefined) return false;
-    try {
-      return bls.verifyBatch(message, signatures, pks);
-    } catch {
-      return false;
-    }
+    return this.withKeys(publicKeys, (pks) => bls.verifyBatch(message, signatures, pks));
   }
 
   aggregate(signatures: readonly Uint8Array[]): Uint8Array {
@@ -135,12 +136,6 @@ export class BlsVoteVerifier implements VoteVerifier {
   verifyAggregate(signature: Uint8Array, message: Uint8Array, publicKeys: readonly Uint8Array[]): boolean {
     if (!(signature instanceof Uint8Array) || !(message instanceof Uint8Array)) return false;
     if (!Array.isArray(publicKeys) || publicKeys.length === 0) return false;
-    const pks = this.keys(publicKeys);
-    if (pks === undefined) return false;
-    try {
-      return bls.fastAggregateVerify(signature, message, pks);
-    } catch {
-      return false;
-    }
+    return this.withKeys(publicKeys, (pks) => bls.fastAggregateVerify(signature, message, pks));
   }
 }
