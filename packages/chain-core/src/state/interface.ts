@@ -172,7 +172,10 @@ export interface BlockExecution {
   readonly validatorSetChanged: boolean;
   /** Events of begin-block and end-block hooks (tx events are in each result). */
   readonly events: readonly StateEvent[];
-  /** SMT nodes, state values, latest-value index, results and height record: one atomic write. */
+  /**
+   * SMT nodes, state values, latest-value index, results and height record: one atomic write. Built
+   * each time it is read (read it once, to commit): it is not kept in memory from execution to commit.
+   */
   readonly writeBatch: WriteBatch;
 }
 
@@ -182,6 +185,7 @@ export interface GenesisExecution {
   readonly stateRoot: Uint8Array;
   readonly validatorSet: ValidatorSet;
   readonly validatorsHash: Uint8Array;
+  /** Built each time it is read, as {@link BlockExecution.writeBatch}. */
   readonly writeBatch: WriteBatch;
 }
 

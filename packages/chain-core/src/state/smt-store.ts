@@ -4,74 +4,143 @@
  * content-addressed, so a cached node is never stale. `put` only caches: new nodes reach the store
  * through the block's write batch.
  *
- * The cache is two generations of maps keyed by the first 30 bits of the hash (small-integer keys, no
- * string per lookup; a hit compares the full hash, so a slot collision is only a miss): new and used
- * nodes go to the young map; when it holds half the capacity it becomes the old one and the previous
- * old one is dropped. Cheaper than an exact LRU (no reordering per hit), and as good for a tree whose
- * upper levels are read by every block.
+ * The cache holds bytes, not node objects: a ring of records `hash 32 ‖ encoding 65` in fixed-size
+ * chunks (allocated as the ring first fills), indexed by a map from the first 30 bits of the hash to a
+ * record number (small integers on both sides: the map holds no object per node). A hit builds a fresh
+ * node from the record (short-lived objects, freed young); a ring of 200,000 node objects, each with its
+ * three arrays, had been the largest set of objects every block pushed into the old generation. A
+ * slot collision or an overwritten record is only a miss. A hit on a record in the older half of the
+ * ring copies it to the head, so the upper levels of the tree, read by every block, stay cached.
  */
-import { decodeSmtNode, encodeSmtNode, type HashFn, type SmtNode, type SmtNodeStore } from "@tandem/ledger";
+import { decodeSmtNode, type HashFn, type SmtNode, type SmtNodeStore } from "@tandem/ledger";
 import type { KvStore } from "../store/interface.js";
 import { smtNodeKey } from "./keys.js";
 
-function slot(h: Uint8Array): number {
+/** Bytes of a node's encoding (ledger `encodeSmtNode`). */
+export const SMT_NODE_BYTES = 65;
+/** Bytes of a cache record, and of a record of {@link encodeNodeRecords}: hash ‖ encoding. */
+export const SMT_NODE_RECORD_BYTES = 32 + SMT_NODE_BYTES;
+/** Records per chunk of the ring. */
+const CHUNK_RECORDS = 4096;
+
+function slotAt(b: Uint8Array, o: number): number {
   return (
-    ((h[0] as number) << 22) | ((h[1] as number) << 14) | ((h[2] as number) << 6) | ((h[3] as number) >> 2)
+    ((b[o] as number) << 22) |
+    ((b[o + 1] as number) << 14) |
+    ((b[o + 2] as number) << 6) |
+    ((b[o + 3] as number) >> 2)
   );
 }
 
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+function hashAt(b: Uint8Array, o: number, hash: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (b[o + i] !== hash[i]) return false;
   return true;
 }
 
+/**
+ * `hash ‖ encoding` of each node, back to back in one buffer (what a block keeps of its new nodes until
+ * its write batch is built, and what {@link KvSmtNodeStore.putRecords} caches).
+ */
+export function encodeNodeRecords(nodes: readonly SmtNode[]): Uint8Array {
+  const out = new Uint8Array(nodes.length * SMT_NODE_RECORD_BYTES);
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i] as SmtNode;
+    const o = i * SMT_NODE_RECORD_BYTES;
+    out.set(n.hash, o);
+    if (n.kind === "leaf") {
+      out.set(n.key, o + 33);
+      out.set(n.valueHash, o + 65);
+    } else {
+      out[o + 32] = 1;
+      out.set(n.left, o + 33);
+      out.set(n.right, o + 65);
+    }
+  }
+  return out;
+}
+
 export class KvSmtNodeStore implements SmtNodeStore {
-  private young = new Map<number, SmtNode>();
-  private old = new Map<number, SmtNode>();
-  private readonly half: number;
+  private readonly chunks: Uint8Array[] = [];
+  /** Slot of a hash → record number. */
+  private readonly index = new Map<number, number>();
+  /** Record number the next write goes to. */
+  private head = 0;
+  /** Records written so far, up to the capacity. */
+  private used = 0;
 
   constructor(
     private readonly kv: KvStore,
     private readonly hash: HashFn,
     readonly capacity: number,
-  ) {
-    this.half = Math.max(1, Math.floor(capacity / 2));
-  }
+  ) {}
 
   get(hash: Uint8Array): SmtNode | undefined {
-    const k = slot(hash);
-    const y = this.young.get(k);
-    if (y !== undefined && same(y.hash, hash)) return y;
-    const o = this.old.get(k);
-    if (o !== undefined && same(o.hash, hash)) {
-      this.remember(k, o);
-      return o;
+    if (hash.length !== 32) return undefined;
+    const k = slotAt(hash, 0);
+    const at = this.index.get(k);
+    if (at !== undefined) {
+      const chunk = this.chunks[(at / CHUNK_RECORDS) | 0] as Uint8Array;
+      const o = (at % CHUNK_RECORDS) * SMT_NODE_RECORD_BYTES;
+      if (hashAt(chunk, o, hash)) {
+        const node = this.nodeAt(chunk, o);
+        // In the older half of the ring (more than half of it written since): copy it to the head
+        // before the ring comes round to it.
+        if ((this.head - 1 - at + this.capacity) % this.capacity > this.capacity / 2) this.remember(chunk, o);
+        return node;
+      }
     }
     const bytes = this.kv.get(smtNodeKey(hash));
     if (bytes === undefined) return undefined;
     // The key is the node's hash: trust it rather than rehash every read (the store is ours).
     const node = decodeSmtNode(bytes, this.hash, hash.slice());
-    this.remember(k, node);
+    if (this.capacity > 0) {
+      const rec = new Uint8Array(SMT_NODE_RECORD_BYTES);
+      rec.set(hash);
+      rec.set(bytes, 32);
+      this.remember(rec, 0);
+    }
     return node;
   }
 
   /** Caches nodes (of a block being executed); they are persisted by the caller's write batch. */
   put(nodes: readonly SmtNode[]): void {
-    for (const n of nodes) this.remember(slot(n.hash), n);
+    if (this.capacity > 0 && nodes.length > 0) this.putRecords(encodeNodeRecords(nodes));
   }
 
-  private remember(k: number, node: SmtNode): void {
+  /** Caches the nodes of {@link encodeNodeRecords} bytes. */
+  putRecords(records: Uint8Array): void {
     if (this.capacity <= 0) return;
-    this.young.set(k, node);
-    if (this.young.size >= this.half) {
-      this.old = this.young;
-      this.young = new Map();
-    }
+    for (let o = 0; o + SMT_NODE_RECORD_BYTES <= records.length; o += SMT_NODE_RECORD_BYTES)
+      this.remember(records, o);
   }
 
-  /** The store puts of `nodes`: [s/n/<hash>, encoding]. */
-  static puts(nodes: readonly SmtNode[]): Array<readonly [Uint8Array, Uint8Array]> {
-    return nodes.map((n) => [smtNodeKey(n.hash), encodeSmtNode(n)] as const);
+  private nodeAt(b: Uint8Array, o: number): SmtNode {
+    const hash = b.slice(o, o + 32);
+    const a = b.slice(o + 33, o + 65);
+    const c = b.slice(o + 65, o + SMT_NODE_RECORD_BYTES);
+    return b[o + 32] === 0
+      ? { kind: "leaf", hash, key: a, valueHash: c }
+      : { kind: "inner", hash, left: a, right: c };
+  }
+
+  /** Copies the record at `src[o…]` to the head of the ring and indexes it there. */
+  private remember(src: Uint8Array, o: number): void {
+    const at = this.head;
+    const ci = (at / CHUNK_RECORDS) | 0;
+    let chunk = this.chunks[ci];
+    if (chunk === undefined) {
+      const records = Math.min(CHUNK_RECORDS, this.capacity - ci * CHUNK_RECORDS);
+      chunk = new Uint8Array(records * SMT_NODE_RECORD_BYTES);
+      this.chunks[ci] = chunk;
+    }
+    const d = (at % CHUNK_RECORDS) * SMT_NODE_RECORD_BYTES;
+    if (this.used > at) {
+      // Overwriting an older record: drop its index entry if it still points here.
+      const old = slotAt(chunk, d);
+      if (this.index.get(old) === at) this.index.delete(old);
+    } else this.used = at + 1;
+    chunk.set(src.subarray(o, o + SMT_NODE_RECORD_BYTES), d);
+    this.index.set(slotAt(chunk, d), at);
+    this.head = at + 1 === this.capacity ? 0 : at + 1;
   }
 }

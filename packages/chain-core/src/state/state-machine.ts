@@ -113,7 +113,7 @@ import {
 import { defaultStateMachineOptions, type StateMachineModules, type StateMachineOptions } from "./options.js";
 import { GAS, keyId, MeteredAccess, Overlay, type ParentReader } from "./overlay.js";
 import { SenderCache } from "./sender-cache.js";
-import { KvSmtNodeStore } from "./smt-store.js";
+import { encodeNodeRecords, KvSmtNodeStore, SMT_NODE_RECORD_BYTES } from "./smt-store.js";
 
 const EMPTY = new Uint8Array(0);
 const RESULT_CODE_RE = /^[A-Z][A-Z0-9_]{0,63}$/;
@@ -121,8 +121,6 @@ const MODULE_NAME_RE = /^[a-z][a-z0-9_-]{0,31}$/;
 /** Gas charged to every tx before its module runs. */
 const TX_BASE_GAS = 1000;
 const BAL_PREFIX = utf8ToBytes("bal/");
-/** A stored sparse-Merkle node: tag ‖ 32 ‖ 32 (ledger `encodeSmtNode`). */
-const SMT_NODE_BYTES = 65;
 
 /**
  * Indices of `keys` in byte order of the keys, one per distinct key (the last one given, as a map
@@ -212,11 +210,31 @@ export function verifyStateProof(
   return verifySmtProof(root, stateTreeKey(key, hash), value, proof, hash);
 }
 
-interface BuiltBatch {
+/**
+ * A block's state writes applied to the tree: what the write batch is built from at commit time. Only
+ * these stay in memory between execution and commit (≈1 s under load), not the thousands of store keys
+ * and [key, value] pairs of the batch: objects that live that long outlast the young generation, and
+ * copying them out of it was the largest part of a node's garbage-collection time.
+ */
+interface AppliedWrites {
   readonly root: Uint8Array;
-  readonly batch: WriteBatch;
-  /** Next nonces of the accounts the batch writes, by address id. */
+  /** [tree key, value hash | null] per written key, in the overlay's order. */
+  readonly updates: readonly SmtUpdate[];
+  /** The written values, index for index with `updates` (null = deleted). */
+  readonly values: ReadonlyArray<Uint8Array | null>;
+  /** The tree nodes the update created, as {@link encodeNodeRecords} bytes (one object, not thousands). */
+  readonly nodeRecords: Uint8Array;
+  /** Next nonces of the accounts written, by address id. */
   readonly nonces: ReadonlyMap<string, number>;
+}
+
+/** What goes into a block's write batch besides its state writes. */
+interface BlockRecords {
+  readonly height: number;
+  readonly results: readonly StateTxResult[];
+  readonly blockEvents: readonly StateEvent[];
+  readonly resultsRoot: Uint8Array;
+  readonly nextValidatorsHash: Uint8Array;
 }
 
 export class StateMachine {
@@ -534,23 +552,25 @@ export class StateMachine {
       m.genesis(this.context(info, overlay, events), genesis);
     }
     const finalSet = this.readValidators(overlay);
-    const built = this.buildBatch(
-      0,
-      new Uint8Array(32),
-      overlay,
-      [],
-      events,
-      resultsRoot([], this.hash),
-      finalSet,
-      new Map(),
-    );
+    const applied = this.applyWrites(new Uint8Array(32), overlay, new Map());
+    const validatorsHash = validatorSetHash(finalSet, this.hash);
+    const records: BlockRecords = {
+      height: 0,
+      results: [],
+      blockEvents: events,
+      resultsRoot: resultsRoot([], this.hash),
+      nextValidatorsHash: validatorsHash,
+    };
     this.log.info("genesis built", { chainId: this.chainId, validators: finalSet.validators.length });
+    const build = (): WriteBatch => this.writeBatchOf(applied, records);
     return {
       height: 0,
-      stateRoot: built.root,
+      stateRoot: applied.root,
       validatorSet: finalSet,
-      validatorsHash: validatorSetHash(finalSet, this.hash),
-      writeBatch: built.batch,
+      validatorsHash,
+      get writeBatch() {
+        return build();
+      },
     };
   }
 
@@ -604,22 +624,21 @@ export class StateMachine {
       if (m.endBlock !== undefined) m.endBlock(this.context(info, overlay, blockEvents));
     const nextValidatorSet = this.readValidators(overlay);
     const rRoot = resultsRoot(results, this.hash);
-    const built = this.buildBatch(
-      block.height,
-      meta.stateRoot,
-      overlay,
-      results,
-      blockEvents,
-      rRoot,
-      nextValidatorSet,
-      treeKeys,
-    );
+    const applied = this.applyWrites(meta.stateRoot, overlay, treeKeys);
     const validatorsHash = validatorSetHash(validatorSet, this.hash);
     const nextValidatorsHash = validatorSetHash(nextValidatorSet, this.hash);
     this.log.debug("block executed", { height: block.height, txs: block.txs.length, failed });
+    const records: BlockRecords = {
+      height: block.height,
+      results,
+      blockEvents,
+      resultsRoot: rRoot,
+      nextValidatorsHash,
+    };
+    const build = (): WriteBatch => this.writeBatchOf(applied, records);
     const exec: BlockExecution = {
       height: block.height,
-      stateRoot: built.root,
+      stateRoot: applied.root,
       results,
       resultsRoot: rRoot,
       validatorSet,
@@ -628,9 +647,11 @@ export class StateMachine {
       nextValidatorsHash,
       validatorSetChanged: compareBytes(validatorsHash, nextValidatorsHash) !== 0,
       events: blockEvents,
-      writeBatch: built.batch,
+      get writeBatch() {
+        return build();
+      },
     };
-    this.execNonces.set(exec, built.nonces);
+    this.execNonces.set(exec, applied.nonces);
     return exec;
   }
 
@@ -910,21 +931,38 @@ export class StateMachine {
   }
 
   /**
-   * One batched tree update over every key the overlay wrote, and the store write batch: tree nodes,
-   * values by hash, the latest-value index, results, the height record and the meta record, sorted by key
-   * (deterministic bytes for a deterministic execution).
+   * One batched tree update over every key the overlay wrote: the new root and nodes (the nodes are
+   * cached at once, so reads of the new tree work before it is committed).
    */
-  private buildBatch(
-    height: number,
+  private applyWrites(
     baseRoot: Uint8Array,
     overlay: Overlay,
-    results: readonly StateTxResult[],
-    blockEvents: readonly StateEvent[],
-    rRoot: Uint8Array,
-    nextSet: ValidatorSet,
     treeKeys: ReadonlyMap<string, Uint8Array>,
-  ): BuiltBatch {
+  ): AppliedWrites {
     const updates: SmtUpdate[] = [];
+    const values: Array<Uint8Array | null> = [];
+    const nonces = new Map<string, number>();
+    for (const [id, e] of overlay.writes) {
+      if (isAccountKeyId(id))
+        nonces.set(id.slice(ACCOUNT_PREFIX_ID.length), e.value === null ? 0 : readNonce(e.value));
+      const tk = treeKeys.get(id) ?? this.treeKeyOf(e.key, id);
+      // One hash of the value, for its tree leaf and (at commit) its store key.
+      updates.push([tk, e.value === null ? null : this.hash(e.value)]);
+      values.push(e.value);
+    }
+    const { root, nodes } = smtApplyHashed(this.nodes, baseRoot, updates, this.hash);
+    const nodeRecords = encodeNodeRecords(nodes);
+    this.nodes.putRecords(nodeRecords);
+    return { root, updates, values, nodeRecords, nonces };
+  }
+
+  /**
+   * The store write batch of an applied block: tree nodes, values by hash, the latest-value index,
+   * results, the height record and the meta record, sorted by key (the same bytes for the same
+   * execution). Built when the execution's `writeBatch` is read, i.e. at commit.
+   */
+  private writeBatchOf(applied: AppliedWrites, r: BlockRecords): WriteBatch {
+    const { root, updates, values, nodeRecords } = applied;
     const putKeys: Uint8Array[] = [];
     const putValues: Uint8Array[] = [];
     const delKeys: Uint8Array[] = [];
@@ -932,62 +970,44 @@ export class StateMachine {
       putKeys.push(k);
       putValues.push(v);
     };
-    const nonces = new Map<string, number>();
-    for (const [id, e] of overlay.writes) {
-      if (isAccountKeyId(id))
-        nonces.set(id.slice(ACCOUNT_PREFIX_ID.length), e.value === null ? 0 : readNonce(e.value));
-      const tk = treeKeys.get(id) ?? this.treeKeyOf(e.key, id);
+    for (let i = 0; i < updates.length; i++) {
+      const [tk, vh] = updates[i] as SmtUpdate;
+      const value = values[i] as Uint8Array | null;
       const lk = latestValueKey(tk);
-      if (e.value === null) {
-        updates.push([tk, null]);
-        delKeys.push(lk);
-      } else {
-        // One hash of the value, for its store key and its tree leaf.
-        const vh = this.hash(e.value);
-        updates.push([tk, vh]);
-        put(lk, e.value);
-        put(stateValueKey(vh), e.value);
+      if (value === null || vh === null) delKeys.push(lk);
+      else {
+        put(lk, value);
+        put(stateValueKey(vh), value);
       }
     }
-    const { root, nodes } = smtApplyHashed(this.nodes, baseRoot, updates, this.hash);
-    this.nodes.put(nodes);
-    // Node encodings as views into one buffer (one allocation per block, not per node).
-    const slab = new Uint8Array(nodes.length * SMT_NODE_BYTES);
-    for (let i = 0; i < nodes.length; i++) {
-      const n = nodes[i] as (typeof nodes)[number];
-      const o = i * SMT_NODE_BYTES;
-      if (n.kind === "leaf") {
-        slab.set(n.key, o + 1);
-        slab.set(n.valueHash, o + 33);
-      } else {
-        slab[o] = 1;
-        slab.set(n.left, o + 1);
-        slab.set(n.right, o + 33);
-      }
-      put(smtNodeKey(n.hash), slab.subarray(o, o + SMT_NODE_BYTES));
-    }
+    // Node encodings as views into the records (one buffer per block, not one per node).
+    for (let o = 0; o < nodeRecords.length; o += SMT_NODE_RECORD_BYTES)
+      put(
+        smtNodeKey(nodeRecords.subarray(o, o + 32)),
+        nodeRecords.subarray(o + 32, o + SMT_NODE_RECORD_BYTES),
+      );
     put(
-      blockResultsKey(height),
+      blockResultsKey(r.height),
       encodeBlockResults({
-        results: results.map((r) => ({ code: r.code, data: r.data, gasUsed: r.gasUsed, events: r.events })),
-        events: blockEvents,
+        results: r.results.map((x) => ({ code: x.code, data: x.data, gasUsed: x.gasUsed, events: x.events })),
+        events: r.blockEvents,
       }),
     );
     put(
-      heightRecordKey(height),
+      heightRecordKey(r.height),
       encodeHeightRecord({
-        height,
+        height: r.height,
         stateRoot: root,
-        resultsRoot: rRoot,
-        nextValidatorsHash: validatorSetHash(nextSet, this.hash),
-        txCount: results.length,
+        resultsRoot: r.resultsRoot,
+        nextValidatorsHash: r.nextValidatorsHash,
+        txCount: r.results.length,
       }),
     );
-    put(STATE_META_KEY, encodeMeta({ height, stateRoot: root }));
+    put(STATE_META_KEY, encodeMeta({ height: r.height, stateRoot: root }));
     const sortedPuts = sortedUnique(putKeys).map(
       (i) => [putKeys[i] as Uint8Array, putValues[i] as Uint8Array] as const,
     );
     const sortedDels = sortedUnique(delKeys).map((i) => delKeys[i] as Uint8Array);
-    return { root, batch: { put: sortedPuts, del: sortedDels }, nonces };
+    return { put: sortedPuts, del: sortedDels };
   }
 }
