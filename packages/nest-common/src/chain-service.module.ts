@@ -12,7 +12,7 @@ import {
 } from "@nestjs/common";
 import { TerminusModule } from "@nestjs/terminus";
 import type { Logger } from "@tandem/chain-core";
-import { BlockPublisher, type NodeRuntime, type RpcContext } from "@tandem/chain-runtime";
+import { BlockPublisher, type NodeRuntime, proposerTurn, type RpcContext } from "@tandem/chain-runtime";
 import { LoggerModule } from "nestjs-pino";
 import type { Logger as Pino } from "pino";
 import { HealthController } from "./health.js";
@@ -36,7 +36,13 @@ export class BlockStreamService implements OnApplicationBootstrap, OnApplication
   async onApplicationBootstrap(): Promise<void> {
     if (!this.runtime.config.nats.publishBlocks) return;
     const logger: Logger = chainLogger(this.log.child({ component: "block-stream" }));
-    this.publisher = new BlockPublisher(this.nats.nc, this.runtime.node, this.runtime.chainId, { logger });
+    // Validators take turns (the proposer of a height publishes it; the others only if it is late);
+    // a node that does not vote publishes only as a backup.
+    const node = this.runtime.node;
+    const ownTurn = this.runtime.isValidator
+      ? proposerTurn(node, this.runtime.key.bls.publicKey)
+      : () => false;
+    this.publisher = new BlockPublisher(this.nats.nc, node, this.runtime.chainId, { logger, ownTurn });
     await this.publisher.start();
   }
 

@@ -6,6 +6,7 @@ export {
   blockSubject,
   encodeBlockMessage,
   heightOfStreamMessage,
+  proposerTurn,
 } from "./block-stream.js";
 export {
   type BlockConsumer,

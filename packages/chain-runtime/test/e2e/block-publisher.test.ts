@@ -1,7 +1,8 @@
 /**
  * The JetStream block stream against a real nats-server (JetStream on) and in-process chain nodes:
  * every committed height lands exactly once, in order, msg id = height, across a NATS restart while the
- * chain keeps committing, a publisher restart, and two publishers of one chain at once; a durable
+ * chain keeps committing, a publisher restart, two publishers of one chain at once, and two taking
+ * turns (one of which goes silent); a durable
  * consumer resumes after its last acked height.
  */
 
@@ -19,6 +20,7 @@ import {
   blockSubject,
   consumeBlocks,
   encodeBlockMessage,
+  proposerTurn,
 } from "../../src/publish/index.js";
 
 let nats: NatsServer;
@@ -203,6 +205,61 @@ describe("BlockPublisher", () => {
     );
     const jsm = await jetstreamManager(nc2);
     expectExactlyOnce(await streamContents(jsm, chainId), top);
+  });
+
+  it("proposerTurn: a validator's turns are the heights it proposed", async () => {
+    const chainId = "tandem:pub-proposer";
+    const { net, node } = await chain(chainId);
+    await net.waitForHeight(2);
+    const ev = node.blockEvent(2);
+    if (ev === undefined) throw new Error("no block 2");
+    // The only validator proposes every height; a key not in the set never has a turn.
+    const [only] = node.stateMachine.validatorSet().validators;
+    if (only === undefined) throw new Error("no validator");
+    expect(proposerTurn(node, only.publicKey)(ev)).toBe(true);
+    const other = only.publicKey.slice();
+    other[5] = (other[5] ?? 0) ^ 1;
+    expect(proposerTurn(node, other)(ev)).toBe(false);
+  });
+
+  it("with turns, each height is sent by one publisher; a silent one's heights come from the other after the delay", async () => {
+    const chainId = "tandem:pub-turns";
+    const { net, node } = await chain(chainId);
+    await net.waitForHeight(2);
+    // Two nodes of one chain, as the services run them: even heights are p0's turn, odd ones p1's.
+    const turns = (parity: number) => (ev: { height: number }) => ev.height % 2 === parity;
+    const start = async (parity: number): Promise<BlockPublisher> => {
+      const p = new BlockPublisher(await conn(), node, chainId, {
+        publishTimeoutMs: 1000,
+        retryMaxMs: 500,
+        ownTurn: turns(parity),
+        backupAfterMs: 2000,
+      });
+      await p.start();
+      cleanup.push(() => p.stop());
+      return p;
+    };
+    const p0 = await start(0);
+    const p1 = await start(1);
+    await net.waitForHeight(node.height + 12);
+    const top = await caughtUp(p0, node);
+    await caughtUp(p1, node, top);
+    // Sent so far, then the stream (which holds at least every height sent by then).
+    const sent = p0.stats.published + p1.stats.published;
+    const jsm = await jetstreamManager(await conn());
+    const heights = await streamContents(jsm, chainId);
+    expectExactlyOnce(heights, top);
+    // Each left the other's heights alone (without turns both would have sent every height).
+    expect(p0.stats.skipped).toBeGreaterThan(3);
+    expect(p1.stats.skipped).toBeGreaterThan(3);
+    expect(sent).toBeLessThan(1.5 * heights.length);
+    // p1 goes silent: its heights still reach the stream, from p0 as a backup.
+    await p1.stop();
+    const before = p0.stats.backups;
+    await net.waitForHeight(node.height + 4);
+    const later = await caughtUp(p0, node);
+    expect(p0.stats.backups).toBeGreaterThan(before);
+    expectExactlyOnce(await streamContents(jsm, chainId), later);
   });
 
   it("shrinks a block that does not fit the max payload", async () => {
