@@ -173,6 +173,7 @@ export {
   readSmtProof,
   SMT_KEY_LENGTH,
   SMT_MAX_DEPTH,
+  SMT_NODE_BYTES,
   type SmtApplyResult,
   type SmtInner,
   type SmtLeaf,
@@ -191,6 +192,7 @@ export {
   smtProve,
   smtRootFromProof,
   verifySmtProof,
+  writeSmtNode,
   writeSmtProof,
 } from "./smt.js";
 export { MAX_AMOUNT, MAX_MEMO_BYTES, TRANSFER_KIND, type TransferPayload } from "./transfer.js";

@@ -141,18 +141,27 @@ export function smtInnerHash(left: Uint8Array, right: Uint8Array, hash: HashFn =
   return hash(buf);
 }
 
+/** Bytes of a node's encoding ({@link encodeSmtNode}). */
+export const SMT_NODE_BYTES = 1 + 2 * HASH_LENGTH;
+
 /** The node's storage bytes, which are also its hash preimage: 0x00‖key‖valueHash or 0x01‖left‖right. */
 export function encodeSmtNode(node: SmtNode): Uint8Array {
-  const buf = new Uint8Array(1 + 2 * HASH_LENGTH);
-  if (node.kind === "leaf") {
-    buf.set(node.key, 1);
-    buf.set(node.valueHash, 1 + HASH_LENGTH);
-  } else {
-    buf[0] = 1;
-    buf.set(node.left, 1);
-    buf.set(node.right, 1 + HASH_LENGTH);
-  }
+  const buf = new Uint8Array(SMT_NODE_BYTES);
+  writeSmtNode(node, buf, 0);
   return buf;
+}
+
+/** Writes {@link encodeSmtNode}'s bytes into `out` at `offset` (for callers packing many nodes in one buffer). */
+export function writeSmtNode(node: SmtNode, out: Uint8Array, offset: number): void {
+  if (node.kind === "leaf") {
+    out[offset] = 0;
+    out.set(node.key, offset + 1);
+    out.set(node.valueHash, offset + 1 + HASH_LENGTH);
+  } else {
+    out[offset] = 1;
+    out.set(node.left, offset + 1);
+    out.set(node.right, offset + 1 + HASH_LENGTH);
+  }
 }
 
 /**

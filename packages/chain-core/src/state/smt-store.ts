@@ -12,12 +12,17 @@
  * slot collision or an overwritten record is only a miss. A hit on a record in the older half of the
  * ring copies it to the head, so the upper levels of the tree, read by every block, stay cached.
  */
-import { decodeSmtNode, type HashFn, type SmtNode, type SmtNodeStore } from "@tandem/ledger";
+import {
+  decodeSmtNode,
+  type HashFn,
+  SMT_NODE_BYTES,
+  type SmtNode,
+  type SmtNodeStore,
+  writeSmtNode,
+} from "@tandem/ledger";
 import type { KvStore } from "../store/interface.js";
 import { smtNodeKey } from "./keys.js";
 
-/** Bytes of a node's encoding (ledger `encodeSmtNode`). */
-export const SMT_NODE_BYTES = 65;
 /** Bytes of a cache record, and of a record of {@link encodeNodeRecords}: hash ‖ encoding. */
 export const SMT_NODE_RECORD_BYTES = 32 + SMT_NODE_BYTES;
 /** Records per chunk of the ring. */
@@ -47,14 +52,7 @@ export function encodeNodeRecords(nodes: readonly SmtNode[]): Uint8Array {
     const n = nodes[i] as SmtNode;
     const o = i * SMT_NODE_RECORD_BYTES;
     out.set(n.hash, o);
-    if (n.kind === "leaf") {
-      out.set(n.key, o + 33);
-      out.set(n.valueHash, o + 65);
-    } else {
-      out[o + 32] = 1;
-      out.set(n.left, o + 33);
-      out.set(n.right, o + 65);
-    }
+    writeSmtNode(n, out, o + 32);
   }
   return out;
 }
@@ -82,7 +80,12 @@ export class KvSmtNodeStore implements SmtNodeStore {
       const chunk = this.chunks[(at / CHUNK_RECORDS) | 0] as Uint8Array;
       const o = (at % CHUNK_RECORDS) * SMT_NODE_RECORD_BYTES;
       if (hashAt(chunk, o, hash)) {
-        const node = this.nodeAt(chunk, o);
+        // Copies (the ring reuses its bytes); the record's hash is trusted like the store key below.
+        const node = decodeSmtNode(
+          chunk.subarray(o + 32, o + SMT_NODE_RECORD_BYTES),
+          this.hash,
+          chunk.slice(o, o + 32),
+        );
         // In the older half of the ring (more than half of it written since): copy it to the head
         // before the ring comes round to it.
         if ((this.head - 1 - at + this.capacity) % this.capacity > this.capacity / 2) this.remember(chunk, o);
@@ -112,15 +115,6 @@ export class KvSmtNodeStore implements SmtNodeStore {
     if (this.capacity <= 0) return;
     for (let o = 0; o + SMT_NODE_RECORD_BYTES <= records.length; o += SMT_NODE_RECORD_BYTES)
       this.remember(records, o);
-  }
-
-  private nodeAt(b: Uint8Array, o: number): SmtNode {
-    const hash = b.slice(o, o + 32);
-    const a = b.slice(o + 33, o + 65);
-    const c = b.slice(o + 65, o + SMT_NODE_RECORD_BYTES);
-    return b[o + 32] === 0
-      ? { kind: "leaf", hash, key: a, valueHash: c }
-      : { kind: "inner", hash, left: a, right: c };
   }
 
   /** Copies the record at `src[o…]` to the head of the ring and indexes it there. */

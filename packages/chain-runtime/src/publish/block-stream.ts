@@ -134,17 +134,32 @@ export function proposerTurn(
   };
 }
 
+/** The height a stream message's msg id names, if it names one. */
+function heightOfMsgId(header: { get(k: string): string } | undefined): number | undefined {
+  const id = header?.get("Nats-Msg-Id") ?? "";
+  return /^[1-9][0-9]{0,15}$/.test(id) ? Number(id) : undefined;
+}
+
 /** The height of a stream message: its msg id, else its body's `height`. */
 export function heightOfStreamMessage(
   header: { get(k: string): string } | undefined,
   data: Uint8Array,
 ): number {
-  const id = header?.get("Nats-Msg-Id") ?? "";
-  if (/^[1-9][0-9]{0,15}$/.test(id)) return Number(id);
+  const fromId = heightOfMsgId(header);
+  if (fromId !== undefined) return fromId;
   const body = JSON.parse(decoder.decode(data)) as { height?: unknown };
   if (typeof body.height !== "number" || !Number.isSafeInteger(body.height))
     throw new Error("a block stream message without a height");
   return body.height;
+}
+
+/** `ownTurn(ev)`, a throw counting as not this node's turn (it then publishes only as a backup). */
+function turnOf(ownTurn: (ev: CommittedBlockEvent) => boolean, ev: CommittedBlockEvent): boolean {
+  try {
+    return ownTurn(ev);
+  } catch {
+    return false;
+  }
 }
 
 export class BlockPublisher {
@@ -284,17 +299,15 @@ export class BlockPublisher {
         if (this.stopped) msgs.stop();
         for await (const m of msgs) {
           backoff = this.opts.retryMinMs;
-          const id = m.headers?.get("Nats-Msg-Id") ?? "";
-          if (/^[1-9][0-9]{0,15}$/.test(id)) this.reached(Number(id));
+          const h = heightOfMsgId(m.headers);
+          if (h !== undefined) this.reached(h);
         }
       } catch (e) {
         if (this.stopped) break;
         this.log.debug("block stream follower restarts", { stream: this.streamName, error: String(e) });
       }
       if (this.stopped) break;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([new Promise<void>((r) => (timer = setTimeout(r, backoff))), this.stopSignal]);
-      clearTimeout(timer);
+      await this.sleep(backoff);
       backoff = Math.min(backoff * 2, this.opts.retryMaxMs);
     }
   }
@@ -329,6 +342,11 @@ export class BlockPublisher {
     const ms = this.backoff;
     this.backoff = Math.min(this.backoff * 2, this.opts.retryMaxMs);
     // New blocks do not cut a backoff short; only stop does.
+    await this.sleep(ms);
+  }
+
+  /** Sleeps `ms`, or less if stopped. */
+  private async sleep(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), this.stopSignal]);
     clearTimeout(timer);
@@ -363,7 +381,7 @@ export class BlockPublisher {
         continue;
       }
       let backup = false;
-      if (this.ownTurn !== undefined && !this.turnOf(ev)) {
+      if (this.ownTurn !== undefined && !turnOf(this.ownTurn, ev)) {
         if (this.waiting?.height !== h) this.waiting = { height: h, since: Date.now() };
         const left = this.waiting.since + this.opts.backupAfterMs - Date.now();
         if (left > 0) {
@@ -384,14 +402,6 @@ export class BlockPublisher {
       } finally {
         this.inflight = 0;
       }
-    }
-  }
-
-  private turnOf(ev: CommittedBlockEvent): boolean {
-    try {
-      return this.ownTurn?.(ev) ?? true;
-    } catch {
-      return false;
     }
   }
 
